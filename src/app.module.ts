@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { createValidationPipe } from './common/errors/validation';
+import { DatabaseModule } from './infra/database/database.module';
+import { LoggingModule } from './infra/logging/logging.module';
+import { QueueModule } from './infra/queue/queue.module';
+import { RedisConnection } from './infra/queue/redis-connection';
+import { RedisModule } from './infra/queue/redis.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthModule } from './modules/health/health.module';
+import { UsersModule } from './modules/users/users.module';
+
+/** What every Basalt process holds: configuration, logs, the database and the queues. */
+export function infrastructure(config: AppConfig, redis: RedisConnection, processing: boolean): DynamicModule[] {
+  return [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), QueueModule.forRoot({ processing })];
+}
+
+/** The HTTP API. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

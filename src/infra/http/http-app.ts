@@ -1,0 +1,74 @@
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import { RequestMethod, VersioningType } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { AppModule } from 'src/app.module';
+import type { AppConfig } from 'src/config/app-config';
+import type { RedisConnection } from 'src/infra/queue/redis-connection';
+import { requestIdFor } from './request-id';
+
+export const API_PREFIX = 'api';
+
+/**
+ * The HTTP application on Fastify (chosen by measurement; see
+ * docs/decisions/0001-http-adapter.md).
+ */
+export async function createHttpApp(config: AppConfig, redis: RedisConnection): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: config.http.bodyLimit,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, redis), adapter, { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+      },
+    },
+  });
+  if (config.http.corsOrigins) {
+    await app.register(cors, { origin: config.http.corsOrigins, credentials: true, exposedHeaders: ['x-request-id', 'etag'] });
+  }
+  await app.register(multipart, { limits: { fileSize: config.http.bodyLimit } });
+
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+    ],
+  });
+  app.enableVersioning({ type: VersioningType.URI });
+
+  if (config.docs.enabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Basalt')
+        .setDescription('The Basalt REST API. Errors are RFC 9457 problem details; authenticate with `Authorization: Bearer <accessToken>`.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', useGlobalPrefix: false });
+  }
+  return app;
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from 'src/config/app-config';
+import { DomainError, NotFoundError, UnauthorizedError } from 'src/common/errors/domain.error';
+import { ErrorCode } from 'src/common/errors/error-codes';
+import type { AuthUser } from 'src/common/decorators/current-user.decorator';
+import { UserResponse } from 'src/modules/users/dto/user.response';
+import { UsersService } from 'src/modules/users/users.service';
+import type { RegisterDto } from './dto/register.dto';
+import type { LoginDto } from './dto/login.dto';
+import type { TokenResponse } from './dto/token.response';
+import { PasswordHasher } from './password-hasher';
+import { SessionsService, type ClientInfo } from './sessions.service';
+import { TokenService } from './token.service';
+
+const BAD_CREDENTIALS = 'The email or password is wrong.';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: RegisterDto, client: ClientInfo): Promise<TokenResponse> {
+    if (!this.config.auth.registrationOpen) {
+      throw new DomainError(ErrorCode.RegistrationClosed, 403, 'Registration closed', 'This server does not accept sign-ups.');
+    }
+    const user = await this.users.create({ email: dto.email, passwordHash: await this.passwords.hash(dto.password), name: dto.name, role: 'user' });
+    return this.signIn(user.id, client);
+  }
+
+  /** One answer for an unknown email and a wrong password, after the same amount of hashing work. */
+  async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponse> {
+    const user = await this.users.findWithPasswordByEmail(dto.email);
+    const valid = await this.passwords.verify(user?.passwordHash, dto.password);
+    if (!user || !valid || user.disabled) throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
+    return this.signIn(user.id, client);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const { session, refreshToken: next } = await this.sessions.rotate(refreshToken);
+    const user = await this.users.findById(session.userId);
+    if (!user || user.disabled) throw new UnauthorizedError(ErrorCode.InvalidRefreshToken, 'The account is no longer active.');
+    return this.tokenResponse(UserResponse.from(user), session.id, next);
+  }
+
+  async me(caller: AuthUser): Promise<UserResponse> {
+    const user = await this.users.findById(caller.id);
+    if (!user) throw new NotFoundError('The account no longer exists.');
+    return UserResponse.from(user);
+  }
+
+  private async signIn(userId: string, client: ClientInfo): Promise<TokenResponse> {
+    const user = (await this.users.findById(userId))!;
+    const { session, refreshToken } = await this.sessions.open(user.id, client);
+    return this.tokenResponse(UserResponse.from(user), session.id, refreshToken);
+  }
+
+  private tokenResponse(user: UserResponse, sessionId: string, refreshToken: string): TokenResponse {
+    return {
+      accessToken: this.tokens.signAccessToken({ sub: user.id, sid: sessionId, role: user.role }),
+      refreshToken,
+      expiresIn: this.tokens.accessTokenTtl,
+      user,
+    };
+  }
+}
