@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import { ConflictError } from 'src/common/errors/domain.error';
+import { ConflictError, NotFoundError } from 'src/common/errors/domain.error';
+import { PageQueryDto } from 'src/common/pagination/page-query.dto';
+import { UserListResponse, UserResponse } from './dto/user.response';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import type { Role } from 'src/common/decorators/roles.decorator';
 import { User } from './user.entity';
@@ -21,6 +23,17 @@ export function normaliseEmail(email: string): string {
 @Injectable()
 export class UsersService {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  async list(page: PageQueryDto): Promise<UserListResponse> {
+    const [users, total] = await this.users.findAndCount({ order: { createdAt: 'DESC', id: 'ASC' }, take: page.limit, skip: page.offset });
+    return { data: users.map(UserResponse.from), meta: { limit: page.limit, offset: page.offset, total } };
+  }
+
+  async get(id: string): Promise<UserResponse> {
+    const user = await this.findById(id);
+    if (!user) throw new NotFoundError(`No user with id ${id}.`);
+    return UserResponse.from(user);
+  }
 
   findById(id: string): Promise<User | null> {
     return this.users.findOneBy({ id });
