@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource, type EntityManager } from 'typeorm';
-import { EmbeddedDatabase, embeddedPgDriver } from '../../src/infra/database/pglite-pool';
+import { EmbeddedDatabase, embeddedPgDriver } from 'src/infra/database/pglite-pool';
 
 const CONCURRENT_TX = 200;
 const BENCH_SECONDS = 2.5;
