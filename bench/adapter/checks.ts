@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { deepStrictEqual } from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
-import { SSE_EVENT_COUNT } from './nest/events.controller';
 import { sha256, type UploadReceipt } from './nest/upload-receipt';
-import { AUTHORIZATION, itemFor } from './shared';
+import { AUTHORIZATION, itemFor, SSE_EVENT_COUNT } from './shared';
 
 export interface CheckResult {
   ok: boolean;

@@ -3,7 +3,8 @@
 export const HOST = '127.0.0.1';
 export const TOKEN = 'bench-token-7f3a';
 export const AUTHORIZATION = `Bearer ${TOKEN}`;
-export const MAX_LIST_LIMIT = 100;
+export const SSE_EVENT_COUNT = 5;
+const MAX_LIST_LIMIT = 100;
 
 export type ServerKind = 'bare' | 'fastify' | 'express';
 

@@ -1,7 +1,7 @@
 import { Controller, type MessageEvent, Sse } from '@nestjs/common';
 import { interval, map, type Observable, take } from 'rxjs';
+import { SSE_EVENT_COUNT } from '../shared';
 
-export const SSE_EVENT_COUNT = 5;
 const SSE_INTERVAL_MS = 50;
 
 /** Finite on purpose, so a client that forgets to hang up cannot keep the check running. */
