@@ -10,6 +10,7 @@ import { QueueModule } from './infra/queue/queue.module';
 import { RedisConnection } from './infra/queue/redis-connection';
 import { RedisModule } from './infra/queue/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, CollectionsModule],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -13,7 +13,7 @@ export function createValidationPipe(): ValidationPipe {
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    const field = !parent ? error.property : /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`;
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message: readable(error.property, message) }));
     return [...own, ...flatten(error.children ?? [], field)];
   });

@@ -1,0 +1,120 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { RedisConnection } from 'src/infra/queue/redis-connection';
+import { createRedisClient } from 'src/infra/redis/redis-runtime';
+import { tableName, type CollectionDefinition, type CollectionSchema } from './collection-schema';
+
+const RESYNC_INTERVAL_MS = 30_000;
+
+/**
+ * The schema registry: every collection, in memory, with the global schema
+ * version. A node that changes the schema reloads and publishes the new
+ * version on Redis; the other nodes reload when they hear it (and every 30 s
+ * compare versions, in case a message was lost while Redis was away).
+ * Readers get immutable snapshots, so a request sees one consistent schema.
+ */
+@Injectable()
+export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('CollectionsRegistry');
+  private schemas = new Map<string, CollectionSchema>();
+  private currentVersion = 0;
+  private subscriber?: Redis;
+  private publisher?: Redis;
+  private resync?: NodeJS.Timeout;
+  private loading?: Promise<void>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly redis: RedisConnection,
+  ) {}
+
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  get(name: string): CollectionSchema | undefined {
+    return this.schemas.get(name);
+  }
+
+  all(): CollectionSchema[] {
+    return [...this.schemas.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    const channel = this.channel;
+    this.subscriber = createRedisClient(this.redis.url, { maxRetriesPerRequest: null });
+    this.subscriber.on('error', (error) => this.logger.warn(`schema channel: ${error.message}`));
+    this.subscriber.on('message', (_channel, message) => {
+      if (Number(message) > this.currentVersion) void this.reload().catch((error) => this.logger.error({ err: error }, 'schema reload failed'));
+    });
+    await this.subscriber.subscribe(channel);
+    this.publisher = createRedisClient(this.redis.url, { maxRetriesPerRequest: 1 });
+    this.publisher.on('error', () => undefined);
+    this.resync = setInterval(() => void this.resyncIfBehind(), RESYNC_INTERVAL_MS);
+    this.resync.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.resync);
+    this.subscriber?.disconnect();
+    this.publisher?.disconnect();
+  }
+
+  /** After a local change committed: load it and tell the other nodes. */
+  async changed(): Promise<void> {
+    await this.reload();
+    await this.publisher?.publish(this.channel, String(this.currentVersion)).catch((error: Error) => this.logger.warn(`could not announce schema ${this.currentVersion}: ${error.message}`));
+  }
+
+  reload(): Promise<void> {
+    // Coalesce: a reload asked for while one runs waits for a fresh one after it.
+    const next = (this.loading ?? Promise.resolve()).then(() => this.load());
+    this.loading = next.finally(() => {
+      if (this.loading === next) this.loading = undefined;
+    });
+    return next;
+  }
+
+  private async load(): Promise<void> {
+    const [rows, versionRows] = await Promise.all([
+      this.dataSource.query('SELECT name, definition, version, created_at, updated_at FROM collections'),
+      this.dataSource.query('SELECT max(version) AS version FROM schema_events'),
+    ]);
+    const schemas = new Map<string, CollectionSchema>();
+    for (const row of rows as { name: string; definition: string; version: number; created_at: Date | string; updated_at: Date | string }[]) {
+      const definition = JSON.parse(row.definition) as CollectionDefinition;
+      schemas.set(row.name, Object.freeze(toSchema(definition, Number(row.version), new Date(row.created_at), new Date(row.updated_at))));
+    }
+    this.schemas = schemas;
+    this.currentVersion = Number(versionRows[0]?.version ?? 0);
+  }
+
+  private async resyncIfBehind(): Promise<void> {
+    try {
+      const [row] = await this.dataSource.query('SELECT max(version) AS version FROM schema_events');
+      if (Number(row?.version ?? 0) !== this.currentVersion) await this.reload();
+    } catch (error) {
+      this.logger.warn(`schema resync failed: ${(error as Error).message}`);
+    }
+  }
+
+  private get channel(): string {
+    return `${this.redis.prefix}:schema`;
+  }
+}
+
+export function toSchema(definition: CollectionDefinition, version: number, createdAt: Date, updatedAt: Date): CollectionSchema {
+  return {
+    name: definition.name,
+    table: tableName(definition.name),
+    fields: definition.fields,
+    indexes: definition.indexes ?? [],
+    softDelete: Boolean(definition.softDelete),
+    version,
+    createdAt: createdAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+  };
+}
