@@ -12,6 +12,7 @@ import { RedisModule } from './infra/queue/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
+import { OpenApiModule } from './modules/openapi/openapi.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** What every Basalt process holds: configuration, logs, the database and the queues. */
@@ -25,7 +26,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, CollectionsModule],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, CollectionsModule, OpenApiModule],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

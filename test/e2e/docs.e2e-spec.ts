@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnvironment } from '../support/basalt';
+import { make } from '../support/factories';
+import { client } from '../support/http';
 
 describe('API documentation', () => {
   let env: TestEnvironment;
@@ -41,5 +43,36 @@ describe('API documentation', () => {
     assert.deepEqual(register.required.sort(), ['email', 'password']);
     assert.equal(register.properties.password.minLength, 10);
     assert.ok(document.components.schemas.TokenResponse.properties.accessToken.description);
+  });
+
+  test('the document is live: a new collection appears at once with typed schemas, and stays valid', async () => {
+    const api = client(basalt.url);
+    const admin = client(basalt.url, (await make.admin(api)).accessToken);
+    const created = await admin.post('/api/v1/collections', {
+      name: 'notes',
+      softDelete: true,
+      fields: [
+        { name: 'title', type: 'string', required: true, maxLength: 80 },
+        { name: 'stars', type: 'integer', min: 0, max: 5 },
+        { name: 'kind', type: 'enum', values: ['idea', 'todo'] },
+      ],
+    });
+    assert.equal(created.status, 201, created.text);
+    const document: any = await (await fetch(`${basalt.url}/docs/openapi.json`)).json();
+    await SwaggerParser.validate(structuredClone(document));
+    assert.ok(document.paths['/api/v1/collections/notes/records'].get);
+    assert.ok(document.paths['/api/v1/collections/notes/records/{id}'].patch);
+    assert.ok(document.paths['/api/v1/collections/notes/trash'], 'soft delete adds the trash');
+    const record = document.components.schemas.NotesRecord;
+    assert.equal(record.properties.title.maxLength, 80);
+    assert.equal(record.properties.stars.type, 'integer');
+    assert.deepEqual(document.components.schemas.NotesCreate.required, ['title']);
+    assert.ok(document.components.schemas.Problem);
+    const init = await (await fetch(`${basalt.url}/docs/swagger-ui-init.js`)).text();
+    assert.match(init, /\/api\/v1\/collections\/notes\/records/, 'Swagger UI shows it too');
+
+    assert.equal((await admin.request('DELETE', '/api/v1/collections/notes')).status, 204);
+    const after: any = await (await fetch(`${basalt.url}/docs/openapi.json`)).json();
+    assert.equal(after.paths['/api/v1/collections/notes/records'], undefined);
   });
 });

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from 'src/app.module';
+import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
 import type { RedisConnection } from 'src/infra/queue/redis-connection';
 import { requestIdFor } from './request-id';
@@ -68,7 +69,14 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
         .addBearerAuth()
         .build(),
     );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', useGlobalPrefix: false });
+    const openApi = app.get(OpenApiService);
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs/openapi.json',
+      useGlobalPrefix: false,
+      // Collections change at run time: every request gets the document for the current schema.
+      patchDocumentOnRequest: (_req, _res, base) => openApi.withCollections(base),
+      swaggerOptions: { persistAuthorization: true },
+    });
   }
   return app;
 }

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
+
+export interface SqlResult<T = Record<string, unknown>> {
+  rows: T[];
+  affected: number;
+}
+
+export interface SqlRunner {
+  readonly dialect: SqlDialect;
+  run<T = Record<string, unknown>>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>>;
+}
+
+interface PgClient {
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  release(error?: unknown): void;
+}
+
+interface PgPool {
+  query: PgClient['query'];
+  connect(): Promise<PgClient>;
+}
+
+/**
+ * Runs the records module's hand-built SQL. On PostgreSQL (and the embedded
+ * database, whose pool speaks the same interface) it goes straight to the pool
+ * TypeORM's driver holds, as named prepared statements: PostgreSQL parses and
+ * plans each shape once per connection instead of on every request. MySQL
+ * goes through TypeORM's query path.
+ */
+@Injectable()
+export class SqlExecutor implements SqlRunner {
+  readonly dialect: SqlDialect;
+  private readonly pool?: PgPool;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+    if (this.dialect === 'postgres') this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  }
+
+  async run<T>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    if (this.pool) {
+      const result = await this.pool.query({ name, text: sql, values: params });
+      return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
+    }
+    return this.mysql<T>(this.dataSource, sql, params);
+  }
+
+  /** Everything `work` runs commits together or not at all. */
+  async transaction<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
+    if (this.pool) {
+      const client = await this.pool.connect();
+      try {
+        await client.query({ text: 'BEGIN', values: [] });
+        const result = await work({
+          dialect: this.dialect,
+          run: async <R>(name: string, sql: string, params: unknown[]) => {
+            const r = await client.query({ name, text: sql, values: params });
+            return { rows: r.rows as R[], affected: r.rowCount ?? 0 };
+          },
+        });
+        await client.query({ text: 'COMMIT', values: [] });
+        client.release();
+        return result;
+      } catch (error) {
+        await client.query({ text: 'ROLLBACK', values: [] }).then(
+          () => client.release(),
+          (rollbackError: unknown) => client.release(rollbackError),
+        );
+        throw error;
+      }
+    }
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const result = await work({ dialect: this.dialect, run: <R>(_name: string, sql: string, params: unknown[]) => this.mysql<R>(runner, sql, params) });
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async mysql<T>(target: { query: DataSource['query'] }, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    const result = await target.query(sql, params);
+    if (Array.isArray(result)) return { rows: result as T[], affected: result.length };
+    return { rows: [], affected: Number((result as { affectedRows?: number }).affectedRows ?? 0) };
+  }
+}
