@@ -96,6 +96,8 @@ export async function createTestEnvironment(extra: Record<string, string | undef
     BASALT_DATA_DIR: dataDir,
     BASALT_ADMIN_EMAIL: ADMIN.email,
     BASALT_ADMIN_PASSWORD: ADMIN.password,
+    // CI machines are busy: a job round trip can take seconds there without anything being wrong.
+    BASALT_HEALTH_TIMEOUT_MS: '10000',
     ...extra,
   };
   return {

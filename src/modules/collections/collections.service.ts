@@ -14,7 +14,7 @@ import { CollectionResponse, type SchemaEventListResponse } from './dto/collecti
 import type { CreateCollectionDto, UpdateCollectionDto } from './dto/collection-definition.dto';
 import { diffCollection, type FieldInput, type SchemaChange } from './schema-diff';
 import { inSchemaTransaction, recordSchemaEvent } from './schema-transaction';
-import { searchVectorSql } from './search-vector';
+import { searchVectorSql } from 'src/modules/records/query/search-vector';
 
 /** Creating, changing and dropping collections: real DDL, checked first, recorded as schema events. */
 @Injectable()

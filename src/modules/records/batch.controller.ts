@@ -1,0 +1,20 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Roles } from 'src/common/decorators/roles.decorator';
+import { BatchService } from './batch.service';
+import { BatchDto, BatchResponse } from './dto/batch.dto';
+
+@ApiTags('records')
+@ApiBearerAuth()
+@Roles('admin')
+@Controller({ path: 'batch', version: '1' })
+export class BatchController {
+  constructor(private readonly batch: BatchService) {}
+
+  /** Create, update and delete records across collections in one transaction: all apply or none. */
+  @Post()
+  @HttpCode(200)
+  run(@Body() dto: BatchDto): Promise<BatchResponse> {
+    return this.batch.run(dto);
+  }
+}

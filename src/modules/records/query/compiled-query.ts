@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import type { CollectionSchema } from 'src/modules/collections/collection-schema';
+
+export interface CompiledQuery {
+  readonly sql: string;
+  /** In placeholder order. */
+  readonly params: unknown[];
+  /**
+   * The same for every query whose SQL differs only in parameter values:
+   * `v<version>_<collection>_<operation>_<hash of the SQL>`, fit to name a
+   * PostgreSQL prepared statement (the version keeps plans from outliving a
+   * schema change).
+   */
+  readonly shapeKey: string;
+}
+
+export function shapeKeyOf(operation: string, collection: CollectionSchema, sql: string): string {
+  return `v${collection.version}_${collection.name}_${operation}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+}

@@ -1,0 +1,90 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { Roles } from 'src/common/decorators/roles.decorator';
+import { bodyEtag, notModified, parseIfMatch, recordEtag } from './etag';
+import { RecordsReader, type RawQuery } from './records.reader';
+import { RecordsService, type RecordData } from './records.service';
+
+/**
+ * The generic records API over every collection. It is documented per
+ * collection by the live OpenAPI document, so it is left out of Nest's.
+ */
+@ApiExcludeController()
+@Roles('admin')
+@Controller({ path: 'collections/:name', version: '1' })
+export class RecordsController {
+  constructor(
+    private readonly records: RecordsService,
+    private readonly reader: RecordsReader,
+  ) {}
+
+  @Get('records')
+  async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendWithEtag(reply, await this.reader.list(name, query, false), ifNoneMatch);
+  }
+
+  @Post('records')
+  create(@Param('name') name: string, @Body() body: unknown): Promise<RecordData | RecordData[]> {
+    return Array.isArray(body) ? this.records.createMany(name, body) : this.records.create(name, body);
+  }
+
+  @Get('records/:id')
+  async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const record = await this.reader.get(name, id, query);
+    const etag = query.expand ? undefined : recordEtag(record.updated_at as string);
+    return etag ? sendRecord(reply, record, etag, ifNoneMatch) : sendWithEtag(reply, record, ifNoneMatch);
+  }
+
+  @Patch('records/:id')
+  async update(@Param('name') name: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const record = await this.records.update(name, id, body, parseIfMatch(ifMatch));
+    reply.header('etag', recordEtag(record.updated_at as string));
+    return record;
+  }
+
+  @Delete('records/:id')
+  @HttpCode(204)
+  async remove(@Param('name') name: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    await this.records.remove(name, id, parseIfMatch(ifMatch));
+  }
+
+  @Get('trash')
+  async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    return sendWithEtag(reply, await this.reader.list(name, query, true), ifNoneMatch);
+  }
+
+  @Post('trash/:id/restore')
+  @HttpCode(200)
+  restore(@Param('name') name: string, @Param('id') id: string): Promise<RecordData> {
+    return this.records.restore(name, id);
+  }
+
+  @Delete('trash/:id')
+  @HttpCode(204)
+  async purge(@Param('name') name: string, @Param('id') id: string): Promise<void> {
+    await this.records.purge(name, id);
+  }
+}
+
+/** Serialises once, so the ETag is the digest of exactly the bytes sent. */
+function sendWithEtag(reply: FastifyReply, payload: unknown, ifNoneMatch: string | undefined): string | undefined {
+  const body = JSON.stringify(payload);
+  const etag = bodyEtag(body);
+  reply.header('etag', etag);
+  if (notModified(ifNoneMatch, etag)) {
+    reply.status(304);
+    return undefined;
+  }
+  reply.header('content-type', 'application/json; charset=utf-8');
+  return body;
+}
+
+function sendRecord(reply: FastifyReply, record: RecordData, etag: string, ifNoneMatch: string | undefined): RecordData | undefined {
+  reply.header('etag', etag);
+  if (notModified(ifNoneMatch, etag)) {
+    reply.status(304);
+    return undefined;
+  }
+  return record;
+}

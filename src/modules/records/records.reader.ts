@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { NotFoundError, ValidationFailedError } from 'src/common/errors/domain.error';
+import type { CollectionSchema } from 'src/modules/collections/collection-schema';
+import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
+import { UUID } from 'src/modules/collections/definition-rules';
+import { compileAggregate } from './query/compile-aggregate';
+import { compileExpandFetch, compileReverseExpandFetch } from './query/compile-expand';
+import { compileCount, compileList } from './query/compile-list';
+import type { CompiledQuery } from './query/compiled-query';
+import { encodeCursor } from './query/cursor';
+import type { Expansion, ListQuery } from './query/list-query';
+import { aggregateRowMapper, mapRow } from './query/map-row';
+import { parseListQuery, type RawListQuery } from './query/parse-list-query';
+import { isStaleSchemaError } from './record-errors';
+import type { RecordData } from './records.service';
+import { SqlExecutor } from './sql-executor';
+import { statementName } from './statement-name';
+
+export type RawQuery = RawListQuery;
+
+export interface ListAnswer {
+  data: RecordData[];
+  meta: { limit?: number; offset?: number; nextCursor?: string; total?: number };
+}
+
+type Row = Record<string, unknown>;
+
+/** Lists, aggregates and expands: parse, compile to one statement per shape, run, map. */
+@Injectable()
+export class RecordsReader {
+  constructor(
+    private readonly registry: CollectionsRegistry,
+    private readonly executor: SqlExecutor,
+  ) {}
+
+  list(name: string, raw: RawQuery, trash: boolean): Promise<ListAnswer> {
+    return this.withFreshSchema(name, async (schema) => {
+      const query = parseListQuery(schema, raw, this.registry, { trash });
+      if (query.aggregate) {
+        const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect));
+        const map = aggregateRowMapper(query, schema, this.executor.dialect);
+        return { data: rows.map(map), meta: {} };
+      }
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect);
+      const [rows, total] = await Promise.all([this.run(compiled), query.count ? this.count(query, schema) : undefined]);
+      const page = rows.slice(0, query.limit);
+      const records = page.map((row) => mapRow(row, schema, this.executor.dialect));
+      await this.expand(records, query.projection.expand);
+      const meta: ListAnswer['meta'] = { limit: query.limit };
+      if (!query.cursor) meta.offset = query.offset;
+      if (rows.length > query.limit && this.cursorable(schema, query)) meta.nextCursor = encodeCursor(page[page.length - 1], query);
+      if (total !== undefined) meta.total = total;
+      return { data: records.map((record) => pick(record, compiled.outputFields)), meta };
+    });
+  }
+
+  /** One record with `fields` and `expand`; the same compiler as lists, narrowed to the id. */
+  get(name: string, id: string, raw: RawQuery): Promise<RecordData> {
+    const unknown = Object.keys(raw).find((key) => key !== 'fields' && key !== 'expand');
+    if (unknown) throw new ValidationFailedError([{ field: unknown, message: 'is not a parameter of this route (fields and expand are)' }]);
+    return this.withFreshSchema(name, async (schema) => {
+      if (!UUID.test(id)) throw notFound(schema, id);
+      const query = parseListQuery(schema, { fields: raw.fields, expand: raw.expand, limit: '1' }, this.registry);
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: { kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() } });
+      const rows = await this.run(compiled);
+      if (rows.length === 0) throw notFound(schema, id);
+      const records = [mapRow(rows[0], schema, this.executor.dialect)];
+      await this.expand(records, query.projection.expand);
+      return pick(records[0], compiled.outputFields);
+    });
+  }
+
+  /** One query per expansion level, for the whole page. */
+  private async expand(records: RecordData[], expansions: readonly Expansion[]): Promise<void> {
+    for (const expansion of expansions) {
+      const related = this.registry.get(expansion.collection)!;
+      if (expansion.kind === 'forward') {
+        const ids = records.map((r) => r[expansion.field]).filter((v): v is string => typeof v === 'string');
+        const byId = new Map<string, RecordData>();
+        if (ids.length > 0) {
+          const compiled = compileExpandFetch(related, ids, this.executor.dialect, expansion.projection);
+          const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
+          await this.expand(children, expansion.projection.expand);
+          for (const child of children) byId.set(child.id as string, pick(child, compiled.outputFields));
+        }
+        for (const record of records) record[expansion.name] = byId.get(record[expansion.field] as string) ?? null;
+      } else {
+        const byParent = new Map<string, RecordData[]>();
+        if (records.length > 0) {
+          const compiled = compileReverseExpandFetch(related, expansion.field, records.map((r) => r.id as string), this.executor.dialect, expansion.projection);
+          const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
+          await this.expand(children, expansion.projection.expand);
+          for (const child of children) {
+            const siblings = byParent.get(child[expansion.field] as string) ?? [];
+            if (siblings.length < compiled.perParentLimit) siblings.push(pick(child, compiled.outputFields));
+            byParent.set(child[expansion.field] as string, siblings);
+          }
+        }
+        for (const record of records) record[expansion.name] = byParent.get(record.id as string) ?? [];
+      }
+    }
+  }
+
+  private async count(query: ListQuery, schema: CollectionSchema): Promise<number> {
+    const [row] = await this.run(compileCount(query, schema, this.registry, this.executor.dialect));
+    return Number(row.count);
+  }
+
+  /** A cursor can continue only an ordering of required fields (see parseListQuery). */
+  private cursorable(schema: CollectionSchema, query: ListQuery): boolean {
+    return query.sort.every((key) => ['id', 'created_at', 'updated_at'].includes(key.field) || schema.fields.some((f) => f.name === key.field && f.required));
+  }
+
+  private async run(compiled: CompiledQuery): Promise<Row[]> {
+    return (await this.executor.run<Row>(statementName(compiled.shapeKey), compiled.sql, compiled.params)).rows;
+  }
+
+  private async withFreshSchema<T>(name: string, work: (schema: CollectionSchema) => Promise<T>): Promise<T> {
+    const schemaOf = () => {
+      const schema = this.registry.get(name);
+      if (!schema) throw new NotFoundError(`No collection "${name}".`);
+      return schema;
+    };
+    try {
+      return await work(schemaOf());
+    } catch (error) {
+      if (!isStaleSchemaError(error)) throw error;
+      await this.registry.reload();
+      return work(schemaOf());
+    }
+  }
+}
+
+function pick(record: RecordData, fields: readonly string[]): RecordData {
+  const out: RecordData = {};
+  for (const field of fields) if (field in record) out[field] = record[field];
+  return out;
+}
+
+function notFound(schema: CollectionSchema, id: string): NotFoundError {
+  return new NotFoundError(`No record ${JSON.stringify(id)} in "${schema.name}".`);
+}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { NotFoundError, ValidationFailedError } from 'src/common/errors/domain.error';
+import { SOFT_DELETE_COLUMN, type CollectionSchema } from 'src/modules/collections/collection-schema';
+import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
+import { UUID } from 'src/modules/collections/definition-rules';
+import { preconditionFailed, type IfMatch } from './etag';
+import { mapRow } from './query/map-row';
+import { isStaleSchemaError, mapWriteError } from './record-errors';
+import { RecordValidator } from './record-validator';
+import { toParams } from './record-values';
+import { SqlExecutor, type SqlRunner } from './sql-executor';
+import { statementName } from './statement-name';
+import { buildWriteStatements, type Statement, type WriteStatements } from './write-statements';
+
+export type RecordData = Record<string, unknown>;
+
+/**
+ * Writes records and reads them by id. Each operation compiles nothing per
+ * request: statements and validators exist once per collection version.
+ */
+@Injectable()
+export class RecordsService {
+  private readonly statements = new Map<string, WriteStatements>();
+
+  constructor(
+    private readonly registry: CollectionsRegistry,
+    private readonly executor: SqlExecutor,
+    private readonly validator: RecordValidator,
+  ) {}
+
+  collection(name: string): CollectionSchema {
+    const schema = this.registry.get(name);
+    if (!schema) throw new NotFoundError(`No collection "${name}".`);
+    return schema;
+  }
+
+  async get(name: string, id: string, trash = false): Promise<RecordData> {
+    return this.withFreshSchema(name, async (schema) => {
+      const statement = trash ? this.writes(schema).getDeletedById : this.writes(schema).getById;
+      const row = await this.one(this.executor, statement, [this.id(schema, id)]);
+      if (!row) throw this.notFound(schema, id);
+      return present(mapRow(row, schema, this.executor.dialect), trash);
+    });
+  }
+
+  create(name: string, payload: unknown): Promise<RecordData> {
+    return this.withFreshSchema(name, (schema) => this.insert(this.executor, schema, payload, ''));
+  }
+
+  /** All or nothing: one transaction for the whole array. */
+  createMany(name: string, payloads: unknown[]): Promise<RecordData[]> {
+    if (payloads.length === 0) throw new ValidationFailedError([{ field: 'body', message: 'must hold at least one record' }]);
+    if (payloads.length > 1000) throw new ValidationFailedError([{ field: 'body', message: 'at most 1000 records per request' }]);
+    return this.withFreshSchema(name, (schema) => {
+      payloads.forEach((payload, index) => this.validator.validate(schema, 'create', payload, `[${index}]`));
+      return this.executor.transaction(async (tx) => {
+        const records: RecordData[] = [];
+        for (const [index, payload] of payloads.entries()) records.push(await this.insert(tx, schema, payload, `[${index}]`));
+        return records;
+      });
+    });
+  }
+
+  update(name: string, id: string, payload: unknown, ifMatch: IfMatch): Promise<RecordData> {
+    return this.withFreshSchema(name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
+  }
+
+  remove(name: string, id: string, ifMatch: IfMatch): Promise<void> {
+    return this.withFreshSchema(name, (schema) => this.delete(this.executor, schema, id, ifMatch));
+  }
+
+  async restore(name: string, id: string): Promise<RecordData> {
+    return this.withFreshSchema(name, async (schema) => {
+      this.requireSoftDelete(schema);
+      const result = await this.run(this.executor, this.writes(schema).restore, [this.id(schema, id)], schema);
+      if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
+      return this.reread(this.executor, schema, result.rows[0], id);
+    });
+  }
+
+  async purge(name: string, id: string): Promise<void> {
+    return this.withFreshSchema(name, async (schema) => {
+      this.requireSoftDelete(schema);
+      const result = await this.run(this.executor, this.writes(schema).purge, [this.id(schema, id)], schema);
+      if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
+    });
+  }
+
+  /** The building blocks the batch endpoint runs inside its own transaction. */
+  async insert(runner: SqlRunner, schema: CollectionSchema, payload: unknown, path: string): Promise<RecordData> {
+    const data = this.validator.validate(schema, 'create', payload, path);
+    const statements = this.writes(schema);
+    const params = [uuidv7(), ...toParams(schema, data, statements.columns, true)];
+    const result = await this.run(runner, statements.insert, params, schema, path);
+    return present(mapRow(result.rows[0], schema, runner.dialect), false);
+  }
+
+  async change(runner: SqlRunner, schema: CollectionSchema, id: string, payload: unknown, ifMatch: IfMatch, path: string): Promise<RecordData> {
+    const data = this.validator.validate(schema, 'update', payload, path);
+    const fields = Object.keys(data).sort();
+    const versioned = ifMatch !== undefined && !ifMatch.any;
+    const params = [...toParams(schema, data, fields, false), this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])];
+    const result = await this.run(runner, this.writes(schema).update(fields, versioned), params, schema, path);
+    if (result.affected === 0) return this.explainMiss(runner, schema, id, ifMatch);
+    return this.reread(runner, schema, result.rows[0], id);
+  }
+
+  async delete(runner: SqlRunner, schema: CollectionSchema, id: string, ifMatch: IfMatch): Promise<void> {
+    const versioned = ifMatch !== undefined && !ifMatch.any;
+    const statement = schema.softDelete ? this.writes(schema).softDelete(versioned) : this.writes(schema).delete(versioned);
+    const result = await this.run(runner, statement, [this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])], schema);
+    if (result.affected === 0) await this.explainMiss(runner, schema, id, ifMatch);
+  }
+
+  private async explainMiss(runner: SqlRunner, schema: CollectionSchema, id: string, ifMatch: IfMatch): Promise<never> {
+    const exists = await this.one(runner, this.writes(schema).getById, [this.id(schema, id)]);
+    if (exists && ifMatch) throw preconditionFailed();
+    throw this.notFound(schema, id);
+  }
+
+  /** MySQL's UPDATE returns no row: read it back in the same transaction or connection. */
+  private async reread(runner: SqlRunner, schema: CollectionSchema, row: Record<string, unknown> | undefined, id: string): Promise<RecordData> {
+    const current = row ?? (await this.one(runner, this.writes(schema).getById, [id])) ?? (await this.one(runner, this.writes(schema).getDeletedById, [id]));
+    if (!current) throw this.notFound(schema, id);
+    return present(mapRow(current, schema, runner.dialect), false);
+  }
+
+  private async run(runner: SqlRunner, statement: Statement, params: unknown[], schema: CollectionSchema, path = '') {
+    try {
+      return await runner.run<Record<string, unknown>>(statementName(statement.name), statement.sql, params);
+    } catch (error) {
+      throw mapWriteError(error, schema, path);
+    }
+  }
+
+  private async one(runner: SqlRunner, statement: Statement, params: unknown[]): Promise<Record<string, unknown> | undefined> {
+    return (await runner.run<Record<string, unknown>>(statementName(statement.name), statement.sql, params)).rows[0];
+  }
+
+  /**
+   * A statement prepared for a collection version another node just changed
+   * fails; reload the registry and try once more with the new version.
+   */
+  private async withFreshSchema<T>(name: string, work: (schema: CollectionSchema) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.collection(name));
+    } catch (error) {
+      if (!isStaleSchemaError(error)) throw error;
+      await this.registry.reload();
+      return work(this.collection(name));
+    }
+  }
+
+  private writes(schema: CollectionSchema): WriteStatements {
+    const key = `${schema.name}@${schema.version}`;
+    let statements = this.statements.get(key);
+    if (!statements) {
+      statements = buildWriteStatements(schema, this.executor.dialect);
+      for (const old of this.statements.keys()) if (old.startsWith(`${schema.name}@`)) this.statements.delete(old);
+      this.statements.set(key, statements);
+    }
+    return statements;
+  }
+
+  /** Ids that are not UUIDs cannot exist; answering 404 early also keeps PostgreSQL from a cast error. */
+  private id(schema: CollectionSchema, id: string): string {
+    if (!UUID.test(id)) throw this.notFound(schema, id);
+    return id.toLowerCase();
+  }
+
+  private requireSoftDelete(schema: CollectionSchema): void {
+    if (!schema.softDelete) throw new NotFoundError(`"${schema.name}" has no trash (soft delete is off).`);
+  }
+
+  private notFound(schema: CollectionSchema, id: string, where = ''): NotFoundError {
+    return new NotFoundError(`No record ${JSON.stringify(id)} in "${schema.name}"${where ? ` ${where}` : ''}.`);
+  }
+}
+
+/** Live records do not show the trash column; trashed ones do, to say when they were deleted. */
+function present(record: RecordData, trash: boolean): RecordData {
+  if (!trash) delete record[SOFT_DELETE_COLUMN];
+  return record;
+}
