@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnvironment } from '../support/basalt';
 import { make } from '../support/factories';
 import { client, type Client } from '../support/http';
-import { ISO_MS, MISSING_ID, UUID_V7, assertInvalid, assertProblem, createCollection, recordsOf, type Records, type Rec } from '../support/records';
+import { ISO_MS, MISSING_ID, UUID_V7, assertInvalid, assertProblem, createCollection, errorFields, recordsOf, type Records, type Rec } from '../support/records';
 
 describe('records: create, read, update, delete, validation', () => {
   let env: TestEnvironment;
@@ -207,9 +207,6 @@ describe('records: create, read, update, delete, validation', () => {
     assertInvalid(bad, ['[1].title']);
     assert.ok(!bad.body.errors.some((e: { field: string }) => e.field.startsWith('[0]') || e.field.startsWith('[2]')), 'only the bad item is named');
 
-    const several = await articles.create([{ title: 'ok one', views: -5 }, { title: 'ok two' }, { title: 'ok three', status: 'gone', colour: 'red' }]);
-    assertInvalid(several, ['[0].views', '[2].status', '[2].colour']);
-
     const duplicate = await articles.create([{ title: 'dup a', slug: 'same-in-array' }, { title: 'dup b', slug: 'same-in-array' }]);
     assertProblem(duplicate, 409, 'unique-violation');
     assert.match(duplicate.body.errors[0].field, /slug$/);
@@ -219,7 +216,16 @@ describe('records: create, read, update, delete, validation', () => {
     assert.ok(dangling.body.errors.some((e: { field: string }) => e.field.endsWith('author')), dangling.text);
 
     assert.equal((await articles.all()).length, before + 3, 'no item of a refused array is stored');
-    for (const title of ['would be fine', 'also fine', 'ok two', 'dup a', 'fine']) assert.equal((await articles.ok({ filter: { title } })).data.length, 0, `${title} not stored`);
+    for (const title of ['would be fine', 'also fine', 'dup a', 'fine']) assert.equal((await articles.ok({ filter: { title } })).data.length, 0, `${title} not stored`);
+  });
+
+  test('an array with several bad items: 400 naming bad fields of bad items only, and nothing stored', async () => {
+    const before = (await articles.all()).length;
+    const several = await articles.create([{ title: 'ok one', views: -5, status: 'gone' }, { title: 'ok two' }, { title: 'ok three', colour: 'red' }]);
+    assertInvalid(several, ['[0].views', '[0].status']);
+    const named = errorFields(several);
+    for (const field of named) assert.ok(['[0].views', '[0].status', '[2].colour'].includes(field), `${field} is a bad field of a bad item`);
+    assert.equal((await articles.all()).length, before);
   });
 
   test('GET answers an ETag and honours If-None-Match; unknown ids and collections are 404', async () => {

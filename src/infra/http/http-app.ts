@@ -1,11 +1,13 @@
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
-import { RequestMethod, VersioningType } from '@nestjs/common';
+import { Logger, RequestMethod, VersioningType } from '@nestjs/common';
+import { sendProblem } from 'src/common/errors/problem-details.filter';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from 'src/app.module';
 import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
@@ -26,6 +28,8 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
     requestIdHeader: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Errors Fastify's router raises itself (a URL or parameter too long, a malformed URL) are problems too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply, new Logger('Errors')),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, redis), adapter, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));

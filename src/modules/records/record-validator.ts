@@ -16,12 +16,22 @@ export class RecordValidator {
 
   /** Throws a 400 naming every bad field; returns the payload typed as a record. */
   validate(schema: CollectionSchema, mode: WriteMode, payload: unknown, pathPrefix = ''): Record<string, unknown> {
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new ValidationFailedError([{ field: pathPrefix || 'body', message: 'must be a JSON object' }]);
-    }
-    const validate = this.validatorFor(schema, mode);
-    if (!validate(payload)) throw new ValidationFailedError(toFieldErrors(validate.errors ?? [], pathPrefix), 'The record has invalid fields.');
+    const errors = this.check(schema, mode, payload, pathPrefix);
+    if (errors.length > 0) throw new ValidationFailedError(errors, 'The record has invalid fields.');
     return payload as Record<string, unknown>;
+  }
+
+  /** Every problem of every payload, so an array or a batch is refused with all of them named. */
+  validateAll(schema: CollectionSchema, mode: WriteMode, payloads: { payload: unknown; path: string }[]): void {
+    const errors = payloads.flatMap(({ payload, path }) => this.check(schema, mode, payload, path));
+    if (errors.length > 0) throw new ValidationFailedError(errors, 'The records have invalid fields.');
+  }
+
+  check(schema: CollectionSchema, mode: WriteMode, payload: unknown, pathPrefix: string): FieldError[] {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return [{ field: pathPrefix || 'body', message: 'must be a JSON object' }];
+    const validate = this.validatorFor(schema, mode);
+    const errors = validate(payload) ? [] : toFieldErrors(validate.errors ?? [], pathPrefix);
+    return [...errors, ...unstorableText(payload as Record<string, unknown>, pathPrefix)];
   }
 
   private validatorFor(schema: CollectionSchema, mode: WriteMode): ValidateFunction {
@@ -93,4 +103,23 @@ function toFieldErrors(errors: ErrorObject[], prefix: string): FieldError[] {
     result.push({ field: path, message });
   }
   return result;
+}
+
+// PostgreSQL cannot store NUL in text or jsonb, and a lone UTF-16 surrogate has no UTF-8 form: it would come back changed.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorableText(payload: Record<string, unknown>, prefix: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const visit = (value: unknown, path: string, depth: number) => {
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) errors.push({ field: path, message: 'must not contain NUL characters or unpaired surrogates' });
+    } else if (value !== null && typeof value === 'object' && depth < 64) {
+      for (const [key, inner] of Object.entries(value)) {
+        if (UNSTORABLE.test(key)) errors.push({ field: path, message: 'must not contain keys with NUL characters or unpaired surrogates' });
+        visit(inner, `${path}.${key}`, depth + 1);
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(payload)) visit(value, prefix ? `${prefix}.${key}` : key, 0);
+  return errors;
 }

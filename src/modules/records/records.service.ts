@@ -53,7 +53,7 @@ export class RecordsService {
     if (payloads.length === 0) throw new ValidationFailedError([{ field: 'body', message: 'must hold at least one record' }]);
     if (payloads.length > 1000) throw new ValidationFailedError([{ field: 'body', message: 'at most 1000 records per request' }]);
     return this.withFreshSchema(name, (schema) => {
-      payloads.forEach((payload, index) => this.validator.validate(schema, 'create', payload, `[${index}]`));
+      this.validator.validateAll(schema, 'create', payloads.map((payload, index) => ({ payload, path: `[${index}]` })));
       return this.executor.transaction(async (tx) => {
         const records: RecordData[] = [];
         for (const [index, payload] of payloads.entries()) records.push(await this.insert(tx, schema, payload, `[${index}]`));

@@ -62,8 +62,27 @@ export function coerceValue(info: FieldInfo, value: unknown, field: string): Fil
       if (typeof value !== 'string' || !UUID.test(value)) throw invalid(field, 'must be a UUID');
       return value.toLowerCase();
     case 'json':
-      // JSON.stringify drops what JSON cannot hold; the value came from JSON.parse or a permission rule, so it round-trips.
+      checkJson(value, field, 0);
       return JSON.stringify(value);
+  }
+}
+
+const MAX_JSON_DEPTH = 32;
+
+/** PostgreSQL's jsonb refuses \u0000 and broken surrogates anywhere in a document, keys included. */
+function checkJson(value: unknown, field: string, depth: number): void {
+  if (depth > MAX_JSON_DEPTH) throw invalid(field, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (typeof value === 'string') {
+    checkText(value, field);
+  } else if (Array.isArray(value)) {
+    for (const item of value) checkJson(item, field, depth + 1);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      checkText(key, field);
+      checkJson(item, field, depth + 1);
+    }
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw invalid(field, 'must hold finite numbers only');
   }
 }
 

@@ -164,6 +164,10 @@ describe('parseFilter: values are checked and coerced against the field type', (
     assertInvalid(() => parse({ meta: { $gt: 1 } }), 'filter.meta', /\$gt does not apply to json/);
     assertInvalid(() => parse({ meta: { $in: [1] } }), 'filter.meta', /\$in does not apply to json/);
     assertInvalid(() => parse({ meta: { $like: 'a' } }), 'filter.meta', /\$like applies to text fields/);
+    assertInvalid(() => parse({ meta: { a: ['\u0000'] } }), 'filter.meta', /NUL/);
+    assertInvalid(() => parse({ meta: { ['\ud800']: 1 } }), 'filter.meta', /valid text/);
+    assertInvalid(() => text(`{"meta": ${'['.repeat(40)}${']'.repeat(40)}}`), 'filter.meta', /deeper than 32/);
+    assertInvalid(() => text('{"meta": {"$eq": 1e999}}'), 'filter.meta', /finite/);
   });
 
   it('null is not a value: $null says it', () => {
@@ -180,11 +184,19 @@ describe('parseFilter: operator rules and errors name the field', () => {
     assertInvalid(() => parse({ published_at: { $ilike: '2024%' } }), 'filter.published_at', /\$ilike/);
   });
 
+  it('refuses LIKE patterns ending in a lone escape character', () => {
+    assertInvalid(() => parse({ title: { $like: 'a\\' } }), 'filter.title', /lone \\/);
+    assertInvalid(() => parse({ title: { $ilike: '\\' } }), 'filter.title', /lone/);
+    assertInvalid(() => parse({ title: { $ilike: 'a\\\\\\' } }), 'filter.title', /lone/);
+    assert.equal((parse({ title: { $like: 'a\\\\' } }) as { value: string }).value, 'a\\\\');
+    assert.equal((parse({ title: { $like: '100\\%' } }) as { value: string }).value, '100\\%');
+  });
+
   it('checks $in lists', () => {
     assertInvalid(() => parse({ views: { $in: [] } }), 'filter.views', /1 to 500/);
     assertInvalid(() => parse({ views: { $in: 3 } }), 'filter.views', /1 to 500/);
     assertInvalid(() => parse({ views: { $nin: Array.from({ length: 501 }, (_, i) => i) } }), 'filter.views', /1 to 500/);
-    assert.equal((parse({ views: { $in: Array.from({ length: 500 }, (_, i) => i) } }) as { values: number[] }).values.length, 500);
+    assert.equal((parse({ views: { $in: Array.from({ length: 500 }, (_, i) => i) } }) as { values: readonly unknown[] }).values.length, 500);
     assertInvalid(() => parse({ views: [1, 2] }), 'filter.views', /\$in or \$nin/);
   });
 

@@ -46,7 +46,11 @@ export function parseFilterParam(text: string, collection: CollectionSchema, sch
  * A filter object — `{"status": "published", "views": {"$gt": 10}, "author.name": {"$ilike": "a%"}}` —
  * checked against the collection: every field must exist, every operator
  * suit its field's type, every value its type. Errors name the field as
- * `<param>.<path>`.
+ * `<param>.<path>`. The permission layer can hand its row filters here too.
+ *
+ * Matching follows SQL: a NULL field satisfies no comparison ($ne and $nin
+ * included), only $null; a relation path never matches a record whose
+ * relation is NULL or points to a record in the trash.
  */
 export function parseFilter(raw: unknown, collection: CollectionSchema, schemas: SchemaLookup, options: ParseFilterOptions = {}): FilterNode {
   const walk: Walk = { param: options.param ?? 'filter', schemas, conditions: 0 };
@@ -91,8 +95,8 @@ function parsePath(path: string, value: unknown, walk: Walk, model: CollectionMo
   for (let i = 0; i < steps.length - 1; i++) {
     const info = available.get(steps[i]);
     if (!info) throw unknownField(at, steps[i], current);
-    const target = info.target ? walk.schemas.get(info.target) : undefined;
     if (!info.target) throw invalid(at, `"${steps[i]}" is not a relation, so a path cannot continue past it`);
+    const target = walk.schemas.get(info.target);
     if (!target) throw invalid(at, `"${steps[i]}" points to the missing collection "${info.target}"`);
     hops.push({ field: steps[i], target: info.target });
     current = modelOf(target);
@@ -145,7 +149,10 @@ function comparison(info: FieldInfo, op: ComparisonOperator, operand: unknown, w
   count(walk);
   if (op === 'like' || op === 'ilike') {
     if (!isTextual(info.type)) throw invalid(at, `$${op} applies to text fields, not to ${info.type}`);
-    return { kind: 'compare', field: info.name, op, value: checkText(operand, at) };
+    const pattern = checkText(operand, at);
+    // A backslash escapes % and _; a pattern ending in a lone one is an error on PostgreSQL (a 500, were it let through).
+    if (/(?:^|[^\\])(?:\\\\)*\\$/.test(pattern)) throw invalid(at, `$${op} pattern must not end with a lone \\ (it escapes the character after it)`);
+    return { kind: 'compare', field: info.name, op, value: pattern };
   }
   if (op !== 'eq' && op !== 'ne' && (info.type === 'json' || info.type === 'boolean')) throw invalid(at, `$${op} does not apply to ${info.type} fields`);
   return { kind: 'compare', field: info.name, op, value: coerceValue(info, operand, at) };

@@ -30,7 +30,6 @@ describe('parseListQuery: defaults and parameters', () => {
 
   it('refuses unknown parameters, naming them', () => {
     assertInvalid(() => parse({ page: '2' }), 'page', /not a list parameter/);
-    assertInvalid(() => parse({ __proto__: 'x' } as RawListQuery), '__proto__', /not a list parameter/);
     assertInvalid(() => parse(JSON.parse('{"__proto__": "x"}') as RawListQuery), '__proto__', /not a list parameter/);
     assertInvalid(() => parse({ trash: 'true' }), 'trash', /not a list parameter/);
   });
@@ -202,7 +201,6 @@ describe('parseListQuery: cursor', () => {
     const forge = (payload: unknown) => Buffer.from(JSON.stringify(payload)).toString('base64url');
     const bad = [
       'not base64!',
-      '',
       Buffer.from('{"c":').toString('base64url'),
       forge([1, 2]),
       forge({ c: 'articles', s: '-views', k: [1] }),
@@ -213,10 +211,7 @@ describe('parseListQuery: cursor', () => {
       forge({ c: 'articles', s: '-views', k: [{ $gt: 1 }, ID] }),
       'A'.repeat(5_000),
     ];
-    for (const cursor of bad) {
-      if (cursor === '') continue;
-      assertInvalid(() => parse({ ...sort, cursor }), 'cursor');
-    }
+    for (const cursor of bad) assertInvalid(() => parse({ ...sort, cursor }), 'cursor');
     assertInvalid(() => parse({ sort: 'created_at', cursor: forge({ c: 'articles', s: 'created_at', k: ['2024-05-01 10:00:00', ID] }) }), 'cursor', /created_at/);
     assertInvalid(() => parse({ sort: 'title', cursor: forge({ c: 'articles', s: 'title', k: ['a\u0000', ID] }) }), 'cursor');
   });
