@@ -232,7 +232,7 @@ describe(`records: random list queries and writes never answer 5xx (seed ${SEED}
     return undefined;
   }
 
-  test(`${QUERIES} random list queries: each is 200 with data and meta, or a 4xx problem`, async () => {
+  test(`${QUERIES} random list queries: each is 200 with data and meta, or a 4xx problem`, async (t) => {
     const r = seededRandom(SEED);
     const cursors: string[] = [];
     const queries = Array.from({ length: QUERIES }, () => {
@@ -270,6 +270,7 @@ describe(`records: random list queries and writes never answer 5xx (seed ${SEED}
         else cursors.push(body.meta.nextCursor);
       }
     });
+    t.diagnostic(`seed ${SEED}: ${okCount} of ${QUERIES} queries answered 200, ${cursors.length} with a nextCursor`);
     assert.deepEqual(failures.slice(0, 15), [], `${failures.length} of ${QUERIES} queries failed (seed ${SEED})`);
     // The generator must not only produce refusals: a good share are valid queries.
     assert.ok(okCount >= QUERIES * 0.1, `only ${okCount} of ${QUERIES} queries answered 200 (seed ${SEED})`);

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
+import { logDestination } from 'src/infra/logging/logging.module';
 import type { RedisRuntime } from 'src/infra/redis/redis-runtime';
 
 export interface ShutdownPlan {
@@ -25,7 +26,7 @@ export function installGracefulShutdown(app: INestApplicationContext, redisRunti
     started = true;
     const force = setTimeout(() => {
       logger.error(`shutdown took longer than ${plan.timeoutMs} ms; exiting`);
-      process.exit(1);
+      exit(1);
     }, plan.timeoutMs);
     force.unref();
     logger.log(`${signal}: draining`);
@@ -36,12 +37,17 @@ export function installGracefulShutdown(app: INestApplicationContext, redisRunti
       await app.close();
       await redisRuntime.stop();
       logger.log('stopped cleanly');
-      process.exit(0);
+      exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+      exit(1);
     }
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+function exit(code: number): never {
+  logDestination.flushSync();
+  process.exit(code);
 }

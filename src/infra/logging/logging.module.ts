@@ -17,6 +17,9 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
+/** Asynchronous, so logging never blocks a request; flushed before the process exits. */
+export const logDestination = pino.destination({ dest: 1, sync: false });
+
 /**
  * Structured JSON logs through pino. nestjs-pino binds each request's logger
  * to the request id, so every line written while serving it carries that id.
@@ -43,7 +46,7 @@ export class LoggingModule {
                 },
                 autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
               },
-              pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+              logDestination,
             ],
           }),
         }),

@@ -36,7 +36,7 @@ export function mapWriteError(error: unknown, schema: CollectionSchema, pathPref
     const detail = fields.length ? `Another record already has this ${fields.join(' + ')}.` : 'Another record already has these values.';
     return new DomainError(ErrorCode.UniqueViolation, 409, 'Conflict', detail, fields.map((f) => ({ field: path(f), message: 'is already taken' })));
   }
-  if (driver.code === '23503' || driver.errno === 1452 || driver.errno === 1451) {
+  if (driver.code === '23503' || driver.code === '23001' || driver.errno === 1452 || driver.errno === 1451) {
     const own = schema.fields.find((f) => constraintName(schema.table, f.name, 'fkey') === name);
     if (own && (driver.errno === 1452 || driver.table === schema.table)) {
       return new ValidationFailedError([{ field: path(own.name), message: `refers to no record of "${own.target}"` }], 'A relation points to a record that does not exist.');

@@ -79,7 +79,7 @@ describe('compileList: filters', () => {
     assert.equal(
       compiled.sql,
       'SELECT `t`.`id`, `t`.`title` FROM `c_articles` AS `t` WHERE `t`.`deleted_at` IS NULL AND ' +
-        '(((`t`.`views` >= ? AND `t`.`views` < ?) OR LOWER(`t`.`title`) LIKE LOWER(?)) AND `t`.`external` LIKE ? AND (`t`.`published_at` IS NOT NULL AND `t`.`published_at` > ?) ' +
+        '(((`t`.`views` >= ? AND `t`.`views` < ?) OR LOWER(`t`.`title`) LIKE LOWER(?)) AND `t`.`external` COLLATE utf8mb4_bin LIKE ? AND (`t`.`published_at` IS NOT NULL AND `t`.`published_at` > ?) ' +
         'AND NOT (JSON_NORMALIZE(`t`.`meta`) = JSON_NORMALIZE(?)) AND NOT (`t`.`status` IN (?, ?)) AND `t`.`featured` NOT IN (?) AND `t`.`rating` IN (?)) ' +
         'ORDER BY `t`.`id` ASC LIMIT ? OFFSET ?',
     );

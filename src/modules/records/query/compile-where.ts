@@ -34,7 +34,7 @@ export function startStatement(query: ListQuery, collection: CollectionSchema, s
   if (query.filter) conditions.push(compileFilter(query.filter, scope, context));
   if (query.search !== undefined) {
     if (!sql.searchTarget) throw new Error(`${collection.name} has nothing to search`);
-    conditions.push(syntax.searchMatch(sql.searchTarget, params.add(query.search)));
+    conditions.push(syntax.searchMatch(sql.searchTarget, params.add(syntax.searchText(query.search))));
   }
   return { model, sql, params, scope, conditions };
 }

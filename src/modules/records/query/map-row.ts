@@ -121,6 +121,7 @@ function toUtcDate(value: unknown): unknown {
   return value instanceof Date ? value.toISOString().slice(0, 10) : value;
 }
 
+/** Our SQL reads MariaDB JSON as text; a value mysql2 already parsed passes through (unless it is a string that is itself JSON text). */
 function parseJsonText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {

@@ -87,6 +87,7 @@ function parseSearch(value: string | undefined, model: CollectionModel): string 
   if (text === '') return undefined;
   if (text.length > MAX_SEARCH_LENGTH) throw invalid('search', `must be at most ${MAX_SEARCH_LENGTH} characters`);
   if (model.searchable.length === 0) throw invalid('search', `"${model.schema.name}" has no string or text fields to search`);
+  if (!/[\p{L}\p{N}]/u.test(text)) throw invalid('search', 'must contain at least one word');
   return text;
 }
 

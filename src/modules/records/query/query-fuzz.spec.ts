@@ -32,7 +32,7 @@ const KEYWORDS = new Set(
   (
     'SELECT FROM WHERE AND OR NOT IN IS NULL AS ORDER BY ASC DESC LIMIT OFFSET GROUP count sum avg min max CAST DOUBLE CHAR to_char AT TIME ZONE DATE_FORMAT ' +
     'to_tsvector coalesce websearch_to_tsquery MATCH AGAINST NATURAL LANGUAGE MODE LIKE ILIKE LOWER ANY ALL JSON_NORMALIZE jsonb text uuid bigint double precision ' +
-    'boolean timestamptz date row_number OVER PARTITION'
+    'boolean timestamptz date row_number OVER PARTITION COLLATE utf8mb4_bin'
   ).split(' '),
 );
 

@@ -21,6 +21,8 @@ export interface SqlSyntax {
   /** A json column as JSON text, so rows map the same whichever way the driver reads JSON. */
   jsonText(column: string): string;
   like(column: string, type: FieldType, placeholder: string, caseInsensitive: boolean): string;
+  /** The search words as the full-text engine should receive them. */
+  searchText(search: string): string;
   jsonEquals(column: string, placeholder: string): string;
   /** `column IN values` with the values bound as parameters. */
   anyOf(column: string, type: FieldType, values: readonly FilterValue[], params: SqlParams, negated: boolean): string;
@@ -77,6 +79,7 @@ const postgres: SqlSyntax = {
   searchTarget: (columns) => `to_tsvector('simple', ${columns.map((column) => `coalesce(${column}, '')`).join(` || ' ' || `)})`,
   // websearch syntax: quoted phrases, or, -word; never a syntax error whatever the user types.
   searchMatch: (target, placeholder) => `${target} @@ websearch_to_tsquery('simple', ${placeholder})`,
+  searchText: (search) => search,
   parameter: (value) => value,
 };
 
@@ -89,7 +92,8 @@ const mysql: SqlSyntax = {
   dateText: (column) => `DATE_FORMAT(${column}, '%Y-%m-%d')`,
   // mysql2 parses MariaDB JSON only when the server sends extended metadata; as text it is always a string.
   jsonText: (column) => `CAST(${column} AS CHAR)`,
-  like: (column, _type, placeholder, caseInsensitive) => (caseInsensitive ? `LOWER(${column}) LIKE LOWER(${placeholder})` : `${column} LIKE ${placeholder}`),
+  // The tables' collation ignores case, so a case-sensitive LIKE needs the binary collation.
+  like: (column, _type, placeholder, caseInsensitive) => (caseInsensitive ? `LOWER(${column}) LIKE LOWER(${placeholder})` : `${column} COLLATE utf8mb4_bin LIKE ${placeholder}`),
   // JSON_EQUALS matches NULL columns inside WHERE on MariaDB 10.11; normalized text compares exactly (binary collation).
   jsonEquals: (column, placeholder) => `JSON_NORMALIZE(${column}) = JSON_NORMALIZE(${placeholder})`,
   anyOf(column, type, values, params, negated) {
@@ -105,6 +109,8 @@ const mysql: SqlSyntax = {
   average: (column, type) => (type === 'integer' ? `avg(CAST(${column} AS DOUBLE))` : `avg(${column})`),
   searchTarget: (columns) => `MATCH(${columns.join(', ')})`,
   searchMatch: (target, placeholder) => `${target} AGAINST (${placeholder} IN NATURAL LANGUAGE MODE)`,
+  // InnoDB's full-text parser rejects its operator characters even in natural language mode: keep the words only.
+  searchText: (search) => search.match(/[\p{L}\p{N}_]+/gu)!.join(' '),
   parameter(value, type) {
     if (type !== 'datetime') return value;
     // datetime(3) holds UTC wall-clock time; a string keeps the driver's time zone option out of it.
