@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { ADMIN, ARTICLES_DEFINITION, AUTHORS_DEFINITION, errorMessage, HOST, REQUEST_TIMEOUT_MS, sleep } from './shared';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -39,6 +39,7 @@ function* sourceFiles(dir: string): Generator<string> {
 
 export interface BasaltProcess {
   url: string;
+  port: number;
   child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -51,6 +52,8 @@ export interface BasaltOptions {
   databaseUrl?: string;
   dataDir: string;
   redisUrl: string;
+  /** Every Redis key Basalt writes starts with it, so the run can delete them afterwards. */
+  redisPrefix: string;
 }
 
 /** The built Basalt as its own process, configured as a deployment would be; resolves once /health/live answers. */
@@ -58,15 +61,16 @@ export async function startBasalt(options: BasaltOptions): Promise<BasaltProcess
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
-    // Lets a plain `tsc --outDir` build resolve its `src/...` and `migrations/...` imports (nest build rewrites them).
-    NODE_PATH: options.dist,
+    // Lets a plain `tsc --outDir` build elsewhere resolve its `src/...` and `migrations/...` imports (nest build
+    // rewrites them) and find the repository's node_modules.
+    NODE_PATH: [options.dist, join(ROOT, 'node_modules')].join(delimiter),
     NODE_ENV: 'production',
     BASALT_JWT_SECRET: randomBytes(32).toString('hex'),
     PORT: String(options.port),
     HOST,
     LOG_LEVEL: 'warn',
     REDIS_URL: options.redisUrl,
-    BASALT_REDIS_PREFIX: `bench${randomBytes(5).toString('hex')}`,
+    BASALT_REDIS_PREFIX: options.redisPrefix,
     BASALT_DATA_DIR: options.dataDir,
     BASALT_ADMIN_EMAIL: ADMIN.email,
     BASALT_ADMIN_PASSWORD: ADMIN.password,
@@ -84,6 +88,7 @@ export async function startBasalt(options: BasaltOptions): Promise<BasaltProcess
   const url = `http://${HOST}:${options.port}`;
   const basalt: BasaltProcess = {
     url,
+    port: options.port,
     child,
     output: () => output,
     stop: async () => {

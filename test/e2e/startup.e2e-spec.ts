@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, createTestEnvironment, type TestEnvironment } from '../support/basalt';
+import { DIST, ROOT, createTestEnvironment, type TestEnvironment } from '../support/basalt';
 import { TEST_DIALECT } from '../support/databases';
 
 function run(script: string, env: Record<string, string | undefined>) {
-  const result = spawnSync(process.execPath, [join(ROOT, script)], {
+  const result = spawnSync(process.execPath, [join(DIST, script)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_PATH: process.env.BASALT_TEST_DIST, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -27,7 +27,7 @@ describe('start-up', () => {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('a bad configuration stops the start with one message naming every bad variable', () => {
-    const { code, stderr } = run('dist/src/main.js', {
+    const { code, stderr } = run('src/main.js', {
       BASALT_DATA_DIR: dataDir,
       PORT: 'eighty',
       DATABASE_URL: 'sqlite:///tmp/x.db',
@@ -45,13 +45,13 @@ describe('start-up', () => {
   });
 
   test('production refuses to start without a signing secret', () => {
-    const { code, stderr } = run('dist/src/main.js', { BASALT_DATA_DIR: dataDir, NODE_ENV: 'production' });
+    const { code, stderr } = run('src/main.js', { BASALT_DATA_DIR: dataDir, NODE_ENV: 'production' });
     assert.equal(code, 1);
     assert.match(stderr, /BASALT_JWT_SECRET: is required when NODE_ENV=production/);
   });
 
   test('a configured Redis that does not answer stops the start with a clear message', () => {
-    const { code, stderr } = run('dist/src/main.js', { BASALT_DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' });
+    const { code, stderr } = run('src/main.js', { BASALT_DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:1' });
     assert.equal(code, 1);
     assert.match(stderr, /REDIS_URL \(redis:\/\/127\.0\.0\.1:1\) does not answer/);
   });
@@ -67,10 +67,10 @@ describe('npm run migration:run', () => {
   after(async () => env?.cleanup());
 
   test(`applies Basalt's migrations once on ${TEST_DIALECT}`, () => {
-    const first = run('dist/src/infra/database/migrate.js', env.env);
+    const first = run('src/infra/database/migrate.js', env.env);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /applied: UsersAndSessions/);
-    const second = run('dist/src/infra/database/migrate.js', env.env);
+    const second = run('src/infra/database/migrate.js', env.env);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /no pending migrations/);
   });

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 export const ROOT = resolve(__dirname, '../..');
+/** The build under test: dist/ normally; another `tsc --outDir` build when BASALT_TEST_DIST points at one. */
+export const DIST = process.env.BASALT_TEST_DIST ?? join(ROOT, 'dist');
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
 export interface BasaltProcess {
@@ -41,9 +43,9 @@ export async function freePort(): Promise<number> {
 export async function startBasalt(options: StartOptions = {}): Promise<BasaltProcess> {
   const port = Number(options.env?.PORT ?? (await freePort()));
   const entry = options.entry ?? 'main';
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src', `${entry}.js`)], {
+  const child = spawn(process.execPath, [join(DIST, 'src', `${entry}.js`)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', BASALT_DRAIN_DELAY_MS: '300', ...options.env, PORT: String(port) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_PATH: process.env.BASALT_TEST_DIST, LOG_LEVEL: 'warn', BASALT_DRAIN_DELAY_MS: '300', ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -26,5 +26,8 @@ export const SCHEMA_FINGERPRINT_SQL = `
   SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('c_authors', 'c_articles')
   UNION ALL
   SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
-   WHERE conrelid IN ('public.c_authors'::regclass, 'public.c_articles'::regclass)
+   WHERE conrelid IN ('public.c_authors'::regclass, 'public.c_articles'::regclass) AND contype <> 'n' -- PostgreSQL 18 lists NOT NULL here too
   ORDER BY 1`;
+
+/** The baseline's list statement, for EXPLAIN: which plan both sides get on this data. */
+export const EXPLAIN_LIST_SQL = `EXPLAIN SELECT * FROM "c_articles" WHERE "status" = 'published' ORDER BY "published_at" DESC, "id" DESC LIMIT 21`;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import pg from 'pg';
@@ -35,6 +36,8 @@ const SQL = {
   authorsByIds: `SELECT ${authorColumns} FROM "c_authors" WHERE "id" = ANY($1::uuid[])`,
 };
 
+const versionOf = (name: string): string => (createRequire(__filename)(`${name}/package.json`) as { version: string }).version;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function openPostgres(url: string): Promise<Db> {
@@ -42,7 +45,7 @@ async function openPostgres(url: string): Promise<Db> {
   pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
   return {
-    description: `Fastify ${require('fastify/package.json').version} + pg ${require('pg/package.json').version} (pool ${POOL_SIZE}, named statements)`,
+    description: `Fastify ${versionOf('fastify')} + pg ${versionOf('pg')} (pool ${POOL_SIZE}, named statements)`,
     query: async (name, text, values) => (await pool.query({ name, text, values })).rows as Row[],
     transaction: async (work) => {
       const client = await pool.connect();
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
       const byId = new Map(authors.map((author) => [author.id, author]));
       for (const row of rows) if (row.author) row.author = byId.get(row.author) ?? null;
     }
-    return { data: rows, meta: { limit } };
+    return { data: rows, meta: { limit, offset: 0 } };
   });
 
   app.get<{ Params: { id: string } }>('/articles/:id', async (request, reply) => {

@@ -106,6 +106,7 @@ function toFieldErrors(errors: ErrorObject[], prefix: string): FieldError[] {
 }
 
 // PostgreSQL cannot store NUL in text or jsonb, and a lone UTF-16 surrogate has no UTF-8 form: it would come back changed.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function unstorableText(payload: Record<string, unknown>, prefix: string): FieldError[] {
