@@ -11,7 +11,7 @@ import { encodeCursor } from './query/cursor';
 import type { Expansion, ListQuery } from './query/list-query';
 import { aggregateRowMapper, mapRow } from './query/map-row';
 import { parseListQuery, type RawListQuery } from './query/parse-list-query';
-import { isStaleSchemaError } from './record-errors';
+import { withFreshSchema } from './fresh-schema';
 import type { RecordData } from './records.service';
 import { SqlExecutor } from './sql-executor';
 import { statementName } from './statement-name';
@@ -34,7 +34,7 @@ export class RecordsReader {
   ) {}
 
   list(name: string, raw: RawQuery, trash: boolean): Promise<ListAnswer> {
-    return this.withFreshSchema(name, async (schema) => {
+    return withFreshSchema(this.registry, name, async (schema) => {
       const query = parseListQuery(schema, raw, this.registry, { trash });
       if (query.aggregate) {
         const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect));
@@ -58,7 +58,7 @@ export class RecordsReader {
   get(name: string, id: string, raw: RawQuery): Promise<RecordData> {
     const unknown = Object.keys(raw).find((key) => key !== 'fields' && key !== 'expand');
     if (unknown) throw new ValidationFailedError([{ field: unknown, message: 'is not a parameter of this route (fields and expand are)' }]);
-    return this.withFreshSchema(name, async (schema) => {
+    return withFreshSchema(this.registry, name, async (schema) => {
       if (!UUID.test(id)) throw notFound(schema, id);
       const query = parseListQuery(schema, { fields: raw.fields, expand: raw.expand, limit: '1' }, this.registry);
       const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: { kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() } });
@@ -115,20 +115,7 @@ export class RecordsReader {
     return (await this.executor.run<Row>(statementName(compiled.shapeKey), compiled.sql, compiled.params)).rows;
   }
 
-  private async withFreshSchema<T>(name: string, work: (schema: CollectionSchema) => Promise<T>): Promise<T> {
-    const schemaOf = () => {
-      const schema = this.registry.get(name);
-      if (!schema) throw new NotFoundError(`No collection "${name}".`);
-      return schema;
-    };
-    try {
-      return await work(schemaOf());
-    } catch (error) {
-      if (!isStaleSchemaError(error)) throw error;
-      await this.registry.reload();
-      return work(schemaOf());
-    }
-  }
+
 }
 
 function pick(record: RecordData, fields: readonly string[]): RecordData {

@@ -6,7 +6,8 @@ import { CollectionsRegistry } from 'src/modules/collections/collections.registr
 import { UUID } from 'src/modules/collections/definition-rules';
 import { preconditionFailed, type IfMatch } from './etag';
 import { mapRow } from './query/map-row';
-import { isStaleSchemaError, mapWriteError } from './record-errors';
+import { withFreshSchema } from './fresh-schema';
+import { mapWriteError } from './record-errors';
 import { RecordValidator } from './record-validator';
 import { toParams } from './record-values';
 import { SqlExecutor, type SqlRunner } from './sql-executor';
@@ -36,7 +37,7 @@ export class RecordsService {
   }
 
   async get(name: string, id: string, trash = false): Promise<RecordData> {
-    return this.withFreshSchema(name, async (schema) => {
+    return withFreshSchema(this.registry, name, async (schema) => {
       const statement = trash ? this.writes(schema).getDeletedById : this.writes(schema).getById;
       const row = await this.one(this.executor, statement, [this.id(schema, id)]);
       if (!row) throw this.notFound(schema, id);
@@ -45,14 +46,14 @@ export class RecordsService {
   }
 
   create(name: string, payload: unknown): Promise<RecordData> {
-    return this.withFreshSchema(name, (schema) => this.insert(this.executor, schema, payload, ''));
+    return withFreshSchema(this.registry, name, (schema) => this.insert(this.executor, schema, payload, ''));
   }
 
   /** All or nothing: one transaction for the whole array. */
   createMany(name: string, payloads: unknown[]): Promise<RecordData[]> {
     if (payloads.length === 0) throw new ValidationFailedError([{ field: 'body', message: 'must hold at least one record' }]);
     if (payloads.length > 1000) throw new ValidationFailedError([{ field: 'body', message: 'at most 1000 records per request' }]);
-    return this.withFreshSchema(name, (schema) => {
+    return withFreshSchema(this.registry, name, (schema) => {
       this.validator.validateAll(schema, 'create', payloads.map((payload, index) => ({ payload, path: `[${index}]` })));
       return this.executor.transaction(async (tx) => {
         const records: RecordData[] = [];
@@ -63,15 +64,15 @@ export class RecordsService {
   }
 
   update(name: string, id: string, payload: unknown, ifMatch: IfMatch): Promise<RecordData> {
-    return this.withFreshSchema(name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
+    return withFreshSchema(this.registry, name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
   }
 
   remove(name: string, id: string, ifMatch: IfMatch): Promise<void> {
-    return this.withFreshSchema(name, (schema) => this.delete(this.executor, schema, id, ifMatch));
+    return withFreshSchema(this.registry, name, (schema) => this.delete(this.executor, schema, id, ifMatch));
   }
 
   async restore(name: string, id: string): Promise<RecordData> {
-    return this.withFreshSchema(name, async (schema) => {
+    return withFreshSchema(this.registry, name, async (schema) => {
       this.requireSoftDelete(schema);
       const result = await this.run(this.executor, this.writes(schema).restore, [this.id(schema, id)], schema);
       if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
@@ -80,7 +81,7 @@ export class RecordsService {
   }
 
   async purge(name: string, id: string): Promise<void> {
-    return this.withFreshSchema(name, async (schema) => {
+    return withFreshSchema(this.registry, name, async (schema) => {
       this.requireSoftDelete(schema);
       const result = await this.run(this.executor, this.writes(schema).purge, [this.id(schema, id)], schema);
       if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
@@ -138,19 +139,7 @@ export class RecordsService {
     return (await runner.run<Record<string, unknown>>(statementName(statement.name), statement.sql, params)).rows[0];
   }
 
-  /**
-   * A statement prepared for a collection version another node just changed
-   * fails; reload the registry and try once more with the new version.
-   */
-  private async withFreshSchema<T>(name: string, work: (schema: CollectionSchema) => Promise<T>): Promise<T> {
-    try {
-      return await work(this.collection(name));
-    } catch (error) {
-      if (!isStaleSchemaError(error)) throw error;
-      await this.registry.reload();
-      return work(this.collection(name));
-    }
-  }
+
 
   private writes(schema: CollectionSchema): WriteStatements {
     const key = `${schema.name}@${schema.version}`;
