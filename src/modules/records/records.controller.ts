@@ -31,7 +31,8 @@ export class RecordsController {
 
   @Get('records/:id')
   async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const record = await this.reader.get(name, id, query);
+    // The plain read is a prepared statement by id; only fields/expand need the query compiler.
+    const record = Object.keys(query).length === 0 ? await this.records.get(name, id) : await this.reader.get(name, id, query);
     const etag = query.expand ? undefined : recordEtag(record.updated_at as string);
     return etag ? sendRecord(reply, record, etag, ifNoneMatch) : sendWithEtag(reply, record, ifNoneMatch);
   }
