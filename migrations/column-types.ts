@@ -17,6 +17,14 @@ export function columns(runner: QueryRunner) {
       default: nullable ? undefined : mysql ? 'CURRENT_TIMESTAMP(3)' : 'now()',
     }),
     string: (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable }),
+    /** A string compared byte for byte (identifiers from elsewhere): MySQL's default collation would ignore case. */
+    exactString: (name: string, length: number, nullable = false): TableColumnOptions => ({
+      name,
+      type: 'varchar',
+      length: String(length),
+      isNullable: nullable,
+      collation: mysql ? 'utf8mb4_bin' : undefined,
+    }),
     boolean: (name: string, value: boolean): TableColumnOptions => ({ name, type: 'boolean', default: mysql ? (value ? 1 : 0) : String(value) }),
     text: (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable }),
   };

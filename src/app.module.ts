@@ -12,13 +12,14 @@ import { RedisModule } from './infra/queue/redis.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
+import { MailModule } from './modules/mail/mail.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RecordsModule } from './modules/records/records.module';
 import { UsersModule } from './modules/users/users.module';
 
-/** What every Basalt process holds: configuration, logs, the database and the queues. */
+/** What every Basalt process holds: configuration, logs, the database, the queues and their processors (mail). */
 export function infrastructure(config: AppConfig, redis: RedisConnection, processing: boolean): DynamicModule[] {
-  return [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), QueueModule.forRoot({ processing })];
+  return [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), QueueModule.forRoot({ processing }), MailModule.forRoot({ processing })];
 }
 
 /** The HTTP API. */

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { EnvironmentVariables, validateEnvironment } from './env.schema';
+import { parseOidcProviders, type OidcProviderSettings } from './oidc-providers';
 
 export type DatabaseKind = 'postgres' | 'mysql' | 'embedded';
 export type RedisMode = 'url' | 'auto' | 'embedded';
@@ -17,7 +18,23 @@ export class AppConfig {
   readonly redis: { mode: RedisMode; url?: string; prefix: string; serverBin: string };
   readonly admin?: { email: string; password: string };
   readonly auth: { jwtSecret?: string; accessTokenTtl: number; refreshTokenTtl: number; registrationOpen: boolean };
+  readonly login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; lockSeconds: number };
+  readonly revocation: { resyncSeconds: number };
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client address (login throttling, sessions' ip). */
+  readonly trustProxy: boolean | number | string[];
+  /** Basalt's external base URL (no trailing slash): BASALT_PUBLIC_URL, or http://localhost:<PORT>. */
+  readonly publicUrl: string;
+  /** OpenID Connect providers users may sign in with (BASALT_OIDC_PROVIDERS). */
+  readonly oidc: { providers: OidcProviderSettings[] };
+  /** Where links in emails point (no trailing slash): BASALT_APP_URL, or the public URL. */
+  readonly appUrl: string;
+  /** Outgoing mail: SMTP when smtpUrl is set, otherwise the log transport. */
+  readonly mail: { smtpUrl?: string; from: string };
+  /** Lifetimes of the one-time links sent by email, seconds. */
+  readonly emailTokens: { verificationTtl: number; passwordResetTtl: number };
   readonly logLevel: string;
+  /** One access-log line per request (off: a load balancer usually logs access, and the hot path stays lean). */
+  readonly logRequests: boolean;
   readonly http: { corsOrigins: string[] | true | false; bodyLimit: number };
   readonly queue: { processing: boolean };
   readonly docs: { enabled: boolean };
@@ -50,7 +67,20 @@ export class AppConfig {
       refreshTokenTtl: env.BASALT_REFRESH_TOKEN_TTL,
       registrationOpen: env.BASALT_REGISTRATION_OPEN,
     };
+    this.login = {
+      maxFailuresPerAccount: env.BASALT_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerIp: env.BASALT_LOGIN_MAX_FAILURES_PER_IP,
+      lockSeconds: env.BASALT_LOGIN_LOCK_SECONDS,
+    };
+    this.revocation = { resyncSeconds: env.BASALT_REVOCATION_RESYNC_SECONDS };
+    this.trustProxy = trustProxy(env.BASALT_TRUST_PROXY);
+    this.publicUrl = (env.BASALT_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+    this.oidc = { providers: parseOidcProviders(env.BASALT_OIDC_PROVIDERS).providers };
+    this.appUrl = env.BASALT_APP_URL ? env.BASALT_APP_URL.replace(/\/+$/, '') : this.publicUrl;
+    this.mail = { smtpUrl: env.BASALT_SMTP_URL, from: env.BASALT_MAIL_FROM };
+    this.emailTokens = { verificationTtl: env.BASALT_EMAIL_VERIFICATION_TTL, passwordResetTtl: env.BASALT_PASSWORD_RESET_TTL };
     this.logLevel = env.LOG_LEVEL;
+    this.logRequests = env.BASALT_LOG_REQUESTS;
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
@@ -75,6 +105,12 @@ export class AppConfig {
 function databaseKind(url: string | undefined): DatabaseKind {
   if (!url) return 'embedded';
   return url.startsWith('mysql') || url.startsWith('mariadb') ? 'mysql' : 'postgres';
+}
+
+function trustProxy(raw: string): boolean | number | string[] {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw.split(',').map((address) => address.trim()).filter(Boolean);
 }
 
 function corsOrigins(raw: string): string[] | true | false {

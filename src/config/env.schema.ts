@@ -14,6 +14,7 @@ import {
   ValidateIf,
   validateSync,
 } from 'class-validator';
+import { IsOidcProviders } from './oidc-providers';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -110,8 +111,89 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'must be true or false' })
   BASALT_REGISTRATION_OPEN: boolean = true;
 
+  /** Failed logins for one account (normalised email) within BASALT_LOGIN_LOCK_SECONDS that lock it for that long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BASALT_LOGIN_MAX_FAILURES_PER_ACCOUNT: number = 5;
+
+  /** Failed logins from one client address within BASALT_LOGIN_LOCK_SECONDS that block it for that long. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  BASALT_LOGIN_MAX_FAILURES_PER_IP: number = 50;
+
+  /** The window failed logins are counted in, and how long a lock lasts, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  BASALT_LOGIN_LOCK_SECONDS: number = 900;
+
+  /** How often each node re-reads revoked sessions from Redis and the database, seconds (the bound when a pub/sub message is lost). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  BASALT_REVOCATION_RESYNC_SECONDS: number = 15;
+
+  /** Which proxies' X-Forwarded-For to believe for the client address: false, true, a hop count, or comma-separated addresses/CIDRs. */
+  @Matches(/^(true|false|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'must be true, false, a number of hops, or comma-separated proxy addresses or CIDR ranges',
+  })
+  BASALT_TRUST_PROXY: string = 'false';
+
+  /** Basalt's external base URL, as clients reach it (links in emails fall back to it); default http://localhost:<PORT>. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL without query or fragment' })
+  BASALT_PUBLIC_URL?: string = undefined;
+
+  /** OpenID Connect providers to sign in with: a JSON array of {name, issuer, clientId, clientSecret?, scopes?, appRedirectUri?}; callbacks go to <BASALT_PUBLIC_URL>/api/v1/auth/oidc/<name>/callback. */
+  @Transform(blankToUndefined)
+  @IsOidcProviders()
+  BASALT_OIDC_PROVIDERS?: string = undefined;
+
+  /** The front end's base URL, for the links in emails (<APP_URL>/verify-email?token=…, <APP_URL>/reset-password?token=…); default BASALT_PUBLIC_URL. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'must be an http:// or https:// URL without query or fragment' })
+  BASALT_APP_URL?: string = undefined;
+
+  /** The outgoing mail server: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://… (TLS); unset: mails are only logged (recipient and subject). */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^smtps?:\/\/([^\s@/]+@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?(\?\S*)?$/, {
+    message: 'must be an smtp:// or smtps:// URL: smtp://[user:password@]host[:port]',
+  })
+  BASALT_SMTP_URL?: string = undefined;
+
+  /** The From of every mail Basalt sends: an address, or "Name <address>". */
+  @Matches(/^([^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, { message: 'must be an email address or "Name <address>"' })
+  BASALT_MAIL_FROM: string = 'Basalt <no-reply@localhost>';
+
+  /** How long an email-verification link works, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86400)
+  BASALT_EMAIL_VERIFICATION_TTL: number = 48 * 3600;
+
+  /** How long a password-reset link works, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86400)
+  BASALT_PASSWORD_RESET_TTL: number = 3600;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: string = 'info';
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  BASALT_LOG_REQUESTS: boolean = false;
 
   @IsString()
   CORS_ORIGINS: string = '';
@@ -187,7 +269,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
 
 function describe(name: string, value: string | undefined, message: string): string {
   const reason = message.startsWith(name) ? message.slice(name.length).trim() : message;
-  const secret = /SECRET|PASSWORD/.test(name);
+  const secret = /SECRET|PASSWORD|SMTP_URL|OIDC_PROVIDERS/.test(name);
   const shown = value === undefined || secret ? '' : ` (got "${value}")`;
   return `${name}: ${reason}${shown}`;
 }

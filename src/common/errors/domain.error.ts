@@ -11,6 +11,9 @@ export interface FieldError {
  * the status the problem maps to.
  */
 export class DomainError extends Error {
+  /** Response headers the problem goes out with (e.g. Retry-After). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly code: ErrorCode,
     readonly status: number,

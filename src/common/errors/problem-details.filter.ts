@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from './domain.error';
 import { PROBLEM_CONTENT_TYPE } from './problem';
 import { toProblem } from './to-problem';
 
@@ -19,5 +20,6 @@ export function sendProblem(error: unknown, request: FastifyRequest, reply: Fast
   if (unexpected) logger.error({ err: error, requestId: request.id }, `unexpected error on ${request.method} ${request.url}`);
   if (reply.sent) return;
   const body = { ...problem, instance: request.url.split('?')[0], requestId: String(request.id) };
+  if (error instanceof DomainError && error.headers) reply.headers(error.headers);
   reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }

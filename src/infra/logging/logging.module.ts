@@ -44,7 +44,7 @@ export class LoggingModule {
                   req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
                   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
                 },
-                autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+                autoLogging: config.logRequests ? { ignore: (req) => (req.url ?? '').startsWith('/health') } : false,
               },
               logDestination,
             ],

@@ -4,6 +4,8 @@
  */
 export const QueueName = {
   System: 'system',
+  /** Outgoing email (src/modules/mail). */
+  Mail: 'mail',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -19,4 +21,23 @@ export const DEFAULT_JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: 1000,
   removeOnFail: 5000,
+} as const;
+
+export const MailJob = {
+  /** Render one template and hand it to the mail transport. */
+  Send: 'send',
+} as const;
+
+/**
+ * Mail jobs: more attempts over a longer span than the default (an SMTP
+ * server can be down for a while: Bull waits (2^n - 1) × 2 s after the
+ * n-th failure, so 2 s, 6 s, 14 s, … 17 min, about 34 minutes in all). A delivered job is removed at once, because its data holds one-time
+ * links; failed ones are kept for inspection (their links expire anyway).
+ */
+export const MAIL_JOB_OPTIONS = {
+  ...DEFAULT_JOB_OPTIONS,
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: true,
+  removeOnFail: 1000,
 } as const;

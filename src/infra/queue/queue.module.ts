@@ -35,7 +35,7 @@ export class QueueModule {
             };
           },
         }),
-        BullModule.registerQueue({ name: QueueName.System }),
+        BullModule.registerQueue({ name: QueueName.System }, { name: QueueName.Mail }),
       ],
       providers: options.processing ? [SystemProcessor] : [],
       exports: [BullModule],

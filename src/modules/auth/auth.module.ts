@@ -3,20 +3,40 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from 'src/modules/users/users.module';
+import { ACCOUNT_LOCK_LISTENER } from './account-lock.listener';
+import { AccountLockMailer } from './account-lock.mailer';
+import { AccountEmailController } from './account-email.controller';
+import { AccountEmailService } from './account-email.service';
+import { AccountToken } from './account-token.entity';
+import { AccountAdminController } from './account-admin.controller';
+import { AccountAdminService } from './account-admin.service';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { EmailTokenService } from './email-token.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { LoginThrottle } from './login-throttle.service';
+import { PasswordChangeService } from './password-change.service';
 import { PasswordHasher } from './password-hasher';
 import { RolesGuard } from './roles.guard';
 import { Session } from './session.entity';
+import { SessionControlService } from './session-control.service';
+import { SessionRevocations } from './session-revocations.service';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 import { TokenService } from './token.service';
+import { Identity } from './oidc/identity.entity';
+import { OidcAccountsService } from './oidc/oidc-accounts.service';
+import { OidcController } from './oidc/oidc.controller';
+import { OidcProviders } from './oidc/oidc-providers';
+import { OidcService } from './oidc/oidc.service';
+import { OidcStateStore } from './oidc/oidc-state.store';
 
 @Module({
-  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([Session])],
-  controllers: [AuthController],
+  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity])],
+  controllers: [AuthController, SessionsController, AccountAdminController, AccountEmailController, OidcController],
   providers: [
     AuthService,
     SessionsService,
@@ -24,6 +44,20 @@ import { TokenService } from './token.service';
     PasswordHasher,
     JwtStrategy,
     AdminBootstrapService,
+    SessionsRepository,
+    SessionRevocations,
+    SessionControlService,
+    LoginThrottle,
+    PasswordChangeService,
+    AccountAdminService,
+    AccountEmailService,
+    EmailTokenService,
+    AccountLockMailer,
+    { provide: ACCOUNT_LOCK_LISTENER, useExisting: AccountLockMailer },
+    OidcService,
+    OidcAccountsService,
+    OidcProviders,
+    OidcStateStore,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

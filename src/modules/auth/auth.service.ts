@@ -8,7 +8,10 @@ import { UsersService } from 'src/modules/users/users.service';
 import type { RegisterDto } from './dto/register.dto';
 import type { LoginDto } from './dto/login.dto';
 import type { TokenResponse } from './dto/token.response';
+import { AccountEmailService } from './account-email.service';
+import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher';
+import { SessionControlService } from './session-control.service';
 import { SessionsService, type ClientInfo } from './sessions.service';
 import { TokenService } from './token.service';
 
@@ -22,6 +25,9 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
+    private readonly throttle: LoginThrottle,
+    private readonly sessionControl: SessionControlService,
+    private readonly accountEmail: AccountEmailService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<TokenResponse> {
@@ -29,14 +35,26 @@ export class AuthService {
       throw new DomainError(ErrorCode.RegistrationClosed, 403, 'Registration closed', 'This server does not accept sign-ups.');
     }
     const user = await this.users.create({ email: dto.email, passwordHash: await this.passwords.hash(dto.password), name: dto.name, role: 'user' });
+    // Queues the email confirming the address; never fails the registration.
+    await this.accountEmail.afterRegistration(user.id);
     return this.signIn(user.id, client);
   }
 
-  /** One answer for an unknown email and a wrong password, after the same amount of hashing work. */
+  /**
+   * One answer for an unknown email and a wrong password, after the same
+   * amount of hashing work. Failures are counted per email and per client
+   * address (LoginThrottle): over the limit every attempt is a 429, whatever
+   * the password and whether or not the email is registered.
+   */
   async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponse> {
+    const attempt = await this.throttle.begin(dto.email, client.ip);
     const user = await this.users.findWithPasswordByEmail(dto.email);
     const valid = await this.passwords.verify(user?.passwordHash, dto.password);
-    if (!user || !valid || user.disabled) throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
+    if (!user || !valid || user.disabled) {
+      this.throttle.failed(attempt, user?.id ?? null);
+      throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
+    }
+    await this.throttle.succeeded(attempt);
     return this.signIn(user.id, client);
   }
 
@@ -53,9 +71,17 @@ export class AuthService {
     return UserResponse.from(user);
   }
 
-  private async signIn(userId: string, client: ClientInfo): Promise<TokenResponse> {
-    const user = (await this.users.findById(userId))!;
-    const { session, refreshToken } = await this.sessions.open(user.id, client);
+  /** Opens a session for an account already authenticated (password here; an OpenID provider in OidcService) and issues the token pair. */
+  async signIn(userId: string, client: ClientInfo): Promise<TokenResponse> {
+    // Session first, then the account: a disable racing with this sign-in either
+    // is seen here or ends the session just opened (it reads sessions after
+    // committing the flag), so a disabled account never keeps a live session.
+    const { session, refreshToken } = await this.sessions.open(userId, client);
+    const user = await this.users.findById(userId);
+    if (!user || user.disabled) {
+      await this.sessionControl.endAllOf(userId);
+      throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
+    }
     return this.tokenResponse(UserResponse.from(user), session.id, refreshToken);
   }
 

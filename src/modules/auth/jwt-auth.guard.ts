@@ -2,7 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { IS_PUBLIC } from 'src/common/decorators/public.decorator';
-import { UnauthorizedError } from 'src/common/errors/domain.error';
+import { DomainError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 
 /** Global: every route needs a valid bearer token unless marked @Public(). */
@@ -18,6 +18,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {
+    if (error instanceof DomainError) throw error;
     if (error || !user) {
       const reason = info instanceof Error ? info.message : undefined;
       throw new UnauthorizedError(

@@ -34,6 +34,7 @@ export class Session {
   @Column({ name: 'expires_at' })
   expiresAt: Date;
 
+  @Index('sessions_revoked_at_idx')
   @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt: Date | null;
 }

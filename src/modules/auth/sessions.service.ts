@@ -6,6 +6,7 @@ import { AppConfig } from 'src/config/app-config';
 import { UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import { Session } from './session.entity';
+import { SessionControlService } from './session-control.service';
 import { TokenService, hashRefreshToken } from './token.service';
 
 export interface ClientInfo {
@@ -21,6 +22,7 @@ export class SessionsService {
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
+    private readonly sessionControl: SessionControlService,
   ) {}
 
   /** Opens a session and returns its first refresh token. */
@@ -66,7 +68,8 @@ export class SessionsService {
     return { session: { ...session, refreshTokenHash: hash, previousTokenHash: presented, lastUsedAt: now }, refreshToken: token };
   }
 
+  /** Revokes the session in the database and refuses its access tokens at once, on every node. */
   private async revokeIfReused(presentedHash: string): Promise<void> {
-    await this.sessions.update({ previousTokenHash: presentedHash, revokedAt: IsNull() }, { revokedAt: new Date() });
+    await this.sessionControl.endReused(presentedHash);
   }
 }

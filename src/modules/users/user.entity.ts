@@ -22,6 +22,10 @@ export class User {
   @Column({ type: 'boolean', default: false })
   disabled: boolean;
 
+  /** When the owner proved the address (a verification link, or a password reset); null until then. */
+  @Column({ name: 'email_verified_at', type: Date, nullable: true })
+  emailVerifiedAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at' })
   createdAt: Date;
 

@@ -1,7 +1,7 @@
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsNotCommonPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-policy';
 
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 export class RegisterDto {
   /** @example ada@example.com */
@@ -9,10 +9,11 @@ export class RegisterDto {
   @MaxLength(320)
   email: string;
 
-  /** At least 10 characters. @example correct-horse-battery */
+  /** 10–256 characters, not one of the most common passwords. @example correct-horse-battery */
   @IsString()
   @MinLength(PASSWORD_MIN_LENGTH)
   @MaxLength(PASSWORD_MAX_LENGTH)
+  @IsNotCommonPassword()
   password: string;
 
   /** @example Ada Lovelace */

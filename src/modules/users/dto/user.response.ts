@@ -14,10 +14,14 @@ export class UserResponse {
   name: string | null;
   /** `admin` or `user` */
   role: Role;
+  /** A disabled account cannot sign in; its sessions were ended when it was disabled. */
+  disabled: boolean;
+  /** Whether the owner confirmed the email address (POST /auth/verify-email) or reset the password through it. */
+  emailVerified: boolean;
   createdAt: Date;
 
   static from(user: User): UserResponse {
-    return { id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt };
+    return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: Boolean(user.disabled), emailVerified: Boolean(user.emailVerifiedAt), createdAt: user.createdAt };
   }
 }
 
