@@ -9,12 +9,14 @@ import { LoggingModule } from './infra/logging/logging.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { RedisConnection } from './infra/queue/redis-connection';
 import { RedisModule } from './infra/queue/redis.module';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RecordsModule } from './modules/records/records.module';
+import { GdprModule } from './modules/users/gdpr/gdpr.module';
 import { UsersModule } from './modules/users/users.module';
 
 /** What every Basalt process holds: configuration, logs, the database, the queues and their processors (mail). */
@@ -28,7 +30,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, CollectionsModule, OpenApiModule, RecordsModule],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

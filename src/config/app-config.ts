@@ -20,6 +20,8 @@ export class AppConfig {
   readonly auth: { jwtSecret?: string; accessTokenTtl: number; refreshTokenTtl: number; registrationOpen: boolean };
   readonly login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; lockSeconds: number };
   readonly revocation: { resyncSeconds: number };
+  /** TOTP second factor: the issuer shown in authenticator apps; whether administrators must enrol. */
+  readonly mfa: { issuer: string; requiredForAdmins: boolean };
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client address (login throttling, sessions' ip). */
   readonly trustProxy: boolean | number | string[];
   /** Basalt's external base URL (no trailing slash): BASALT_PUBLIC_URL, or http://localhost:<PORT>. */
@@ -32,6 +34,8 @@ export class AppConfig {
   readonly mail: { smtpUrl?: string; from: string };
   /** Lifetimes of the one-time links sent by email, seconds. */
   readonly emailTokens: { verificationTtl: number; passwordResetTtl: number };
+  /** Account erasure (DELETE /users/me): delete the users row, or keep it anonymised and disabled. */
+  readonly erasure: { mode: 'delete' | 'anonymise' };
   readonly logLevel: string;
   /** One access-log line per request (off: a load balancer usually logs access, and the hot path stays lean). */
   readonly logRequests: boolean;
@@ -73,12 +77,14 @@ export class AppConfig {
       lockSeconds: env.BASALT_LOGIN_LOCK_SECONDS,
     };
     this.revocation = { resyncSeconds: env.BASALT_REVOCATION_RESYNC_SECONDS };
+    this.mfa = { issuer: env.BASALT_MFA_ISSUER, requiredForAdmins: env.BASALT_MFA_REQUIRED_FOR_ADMINS };
     this.trustProxy = trustProxy(env.BASALT_TRUST_PROXY);
     this.publicUrl = (env.BASALT_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
     this.oidc = { providers: parseOidcProviders(env.BASALT_OIDC_PROVIDERS).providers };
     this.appUrl = env.BASALT_APP_URL ? env.BASALT_APP_URL.replace(/\/+$/, '') : this.publicUrl;
     this.mail = { smtpUrl: env.BASALT_SMTP_URL, from: env.BASALT_MAIL_FROM };
     this.emailTokens = { verificationTtl: env.BASALT_EMAIL_VERIFICATION_TTL, passwordResetTtl: env.BASALT_PASSWORD_RESET_TTL };
+    this.erasure = { mode: env.BASALT_ERASURE_MODE };
     this.logLevel = env.LOG_LEVEL;
     this.logRequests = env.BASALT_LOG_REQUESTS;
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };

@@ -132,6 +132,17 @@ export class EnvironmentVariables {
   @Max(86400)
   BASALT_LOGIN_LOCK_SECONDS: number = 900;
 
+  /** The issuer name authenticator apps show next to a TOTP entry (the otpauth:// URI's issuer). */
+  @IsString()
+  @MinLength(1)
+  @Matches(/^[^:]{1,64}$/, { message: 'must be 1-64 characters without ":"' })
+  BASALT_MFA_ISSUER: string = 'Basalt';
+
+  /** true: administrators without TOTP enrolled get 403 mfa-enrolment-required everywhere but enrolment, /auth/me and logout. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  BASALT_MFA_REQUIRED_FOR_ADMINS: boolean = false;
+
   /** How often each node re-reads revoked sessions from Redis and the database, seconds (the bound when a pub/sub message is lost). */
   @Transform(toInt)
   @IsInt()
@@ -187,6 +198,10 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(7 * 86400)
   BASALT_PASSWORD_RESET_TTL: number = 3600;
+
+  /** What DELETE /users/me does to the account row: `delete` it, or `anonymise` it (email deleted-<id>@invalid, name null, disabled). */
+  @IsIn(['delete', 'anonymise'])
+  BASALT_ERASURE_MODE: 'delete' | 'anonymise' = 'delete';
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: string = 'info';

@@ -10,6 +10,8 @@ import { RefreshDto } from './dto/refresh.dto';
 import { RegisterDto } from './dto/register.dto';
 import { TokenResponse } from './dto/token.response';
 import type { ClientInfo } from './sessions.service';
+import { MfaChallengeResponse } from './mfa/dto/mfa.response';
+import { MfaEnrolmentExempt } from './mfa/mfa-enrolment.guard';
 
 @ApiTags('auth')
 @Controller({ path: 'auth', version: '1' })
@@ -23,11 +25,11 @@ export class AuthController {
     return this.auth.register(dto, clientInfo(request));
   }
 
-  /** Exchange email and password for an access token and a refresh token. */
+  /** Exchange email and password for an access token and a refresh token — or, with TOTP enabled, `{mfaRequired, mfaToken}` for POST /auth/mfa/verify. */
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<TokenResponse> {
+  login(@Body() dto: LoginDto, @Req() request: FastifyRequest): Promise<TokenResponse | MfaChallengeResponse> {
     return this.auth.login(dto, clientInfo(request));
   }
 
@@ -41,6 +43,7 @@ export class AuthController {
 
   /** The signed-in user. */
   @ApiBearerAuth()
+  @MfaEnrolmentExempt()
   @Get('me')
   me(@CurrentUser() user: AuthUser): Promise<UserResponse> {
     return this.auth.me(user);

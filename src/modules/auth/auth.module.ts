@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeysModule } from 'src/modules/api-keys/api-keys.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { ACCOUNT_LOCK_LISTENER } from './account-lock.listener';
 import { AccountLockMailer } from './account-lock.mailer';
@@ -33,10 +34,19 @@ import { OidcController } from './oidc/oidc.controller';
 import { OidcProviders } from './oidc/oidc-providers';
 import { OidcService } from './oidc/oidc.service';
 import { OidcStateStore } from './oidc/oidc-state.store';
+import { MfaChallengeStore } from './mfa/mfa-challenge.store';
+import { MfaEnrolmentGuard } from './mfa/mfa-enrolment.guard';
+import { MfaLoginService } from './mfa/mfa-login.service';
+import { MfaController } from './mfa/mfa.controller';
+import { MfaRecoveryCode } from './mfa/mfa-recovery-code.entity';
+import { MfaService } from './mfa/mfa.service';
+import { UserMfa } from './mfa/user-mfa.entity';
 
 @Module({
-  imports: [UsersModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity])],
-  controllers: [AuthController, SessionsController, AccountAdminController, AccountEmailController, OidcController],
+  imports: [UsersModule, ApiKeysModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity, UserMfa, MfaRecoveryCode])],
+  // For the GDPR module (account erasure): ending every token of an account, re-checking its password.
+  exports: [SessionRevocations, PasswordHasher, LoginThrottle],
+  controllers: [AuthController, SessionsController, AccountAdminController, AccountEmailController, OidcController, MfaController],
   providers: [
     AuthService,
     SessionsService,
@@ -58,8 +68,12 @@ import { OidcStateStore } from './oidc/oidc-state.store';
     OidcAccountsService,
     OidcProviders,
     OidcStateStore,
+    MfaService,
+    MfaLoginService,
+    MfaChallengeStore,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
+    { provide: APP_GUARD, useClass: MfaEnrolmentGuard },
   ],
 })
 export class AuthModule {}

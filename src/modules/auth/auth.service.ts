@@ -14,6 +14,9 @@ import { PasswordHasher } from './password-hasher';
 import { SessionControlService } from './session-control.service';
 import { SessionsService, type ClientInfo } from './sessions.service';
 import { TokenService } from './token.service';
+import type { MfaChallengeResponse } from './mfa/dto/mfa.response';
+import { MFA_CHALLENGE_TTL_SECONDS, MfaChallengeStore } from './mfa/mfa-challenge.store';
+import { MfaService } from './mfa/mfa.service';
 
 const BAD_CREDENTIALS = 'The email or password is wrong.';
 
@@ -28,6 +31,8 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly sessionControl: SessionControlService,
     private readonly accountEmail: AccountEmailService,
+    private readonly mfa: MfaService,
+    private readonly mfaChallenges: MfaChallengeStore,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<TokenResponse> {
@@ -46,13 +51,18 @@ export class AuthService {
    * address (LoginThrottle): over the limit every attempt is a 429, whatever
    * the password and whether or not the email is registered.
    */
-  async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponse> {
+  async login(dto: LoginDto, client: ClientInfo): Promise<TokenResponse | MfaChallengeResponse> {
     const attempt = await this.throttle.begin(dto.email, client.ip);
     const user = await this.users.findWithPasswordByEmail(dto.email);
     const valid = await this.passwords.verify(user?.passwordHash, dto.password);
     if (!user || !valid || user.disabled) {
       this.throttle.failed(attempt, user?.id ?? null);
       throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
+    }
+    if (await this.mfa.isEnabled(user.id)) {
+      // No session yet; the attempt stays counted until the second factor passes (MfaLoginService).
+      const mfaToken = await this.mfaChallenges.issue({ userId: user.id, email: user.email, passwordAttempt: attempt });
+      return { mfaRequired: true, mfaToken, mfaExpiresIn: MFA_CHALLENGE_TTL_SECONDS };
     }
     await this.throttle.succeeded(attempt);
     return this.signIn(user.id, client);
@@ -68,7 +78,7 @@ export class AuthService {
   async me(caller: AuthUser): Promise<UserResponse> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('The account no longer exists.');
-    return UserResponse.from(user);
+    return { ...UserResponse.from(user), mfaEnabled: await this.mfa.isEnabled(user.id) };
   }
 
   /** Opens a session for an account already authenticated (password here; an OpenID provider in OidcService) and issues the token pair. */
@@ -85,12 +95,14 @@ export class AuthService {
     return this.tokenResponse(UserResponse.from(user), session.id, refreshToken);
   }
 
-  private tokenResponse(user: UserResponse, sessionId: string, refreshToken: string): TokenResponse {
+  private async tokenResponse(user: UserResponse, sessionId: string, refreshToken: string): Promise<TokenResponse> {
+    // The `mfa` claim lets MfaEnrolmentGuard decide without a query per request.
+    const mfaEnabled = await this.mfa.isEnabled(user.id);
     return {
-      accessToken: this.tokens.signAccessToken({ sub: user.id, sid: sessionId, role: user.role }),
+      accessToken: this.tokens.signAccessToken({ sub: user.id, sid: sessionId, role: user.role, mfa: mfaEnabled }),
       refreshToken,
       expiresIn: this.tokens.accessTokenTtl,
-      user,
+      user: { ...user, mfaEnabled },
     };
   }
 }

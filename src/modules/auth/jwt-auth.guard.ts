@@ -1,20 +1,44 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { API_KEY_ACCESS, type ApiKeyAccessKind } from 'src/common/decorators/api-key-access.decorator';
 import { IS_PUBLIC } from 'src/common/decorators/public.decorator';
 import { DomainError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
+import { presentedApiKey } from 'src/modules/api-keys/api-key-format';
+import { ApiKeyAuthenticator } from 'src/modules/api-keys/api-key-authenticator.service';
+import { SessionRevocations } from './session-revocations.service';
 
-/** Global: every route needs a valid bearer token unless marked @Public(). */
+/**
+ * Global: every route needs a valid bearer token unless marked @Public(). An
+ * API key (`X-API-Key`, or `Authorization: Bearer bsk_…`) is accepted instead
+ * on routes marked @ApiKeyAccess(), within its scopes; elsewhere it gets 403.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeyAuthenticator,
+    private readonly revocations: SessionRevocations,
+  ) {
     super();
   }
 
   override canActivate(context: ExecutionContext) {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; method: string; params?: unknown; body?: unknown; user?: unknown }>();
+    const apiKey = presentedApiKey(request.headers);
+    if (apiKey !== undefined) return this.authenticateApiKey(context, request, apiKey);
+    return super.canActivate(context);
+  }
+
+  /** In-memory after the first lookup (ApiKeyAuthenticator caches it; revocations reach every node through Redis). */
+  private async authenticateApiKey(context: ExecutionContext, request: { method: string; params?: unknown; body?: unknown; user?: unknown }, apiKey: string): Promise<boolean> {
+    const caller = await this.apiKeys.authenticate(apiKey, this.revocations);
+    request.user = caller;
+    this.apiKeys.authorize(caller, this.reflector.getAllAndOverride<ApiKeyAccessKind | undefined>(API_KEY_ACCESS, [context.getHandler(), context.getClass()]), request);
+    return true;
   }
 
   override handleRequest<T>(error: unknown, user: T | false, info: unknown): T {

@@ -33,6 +33,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(claims: VerifiedClaims): AuthUser {
     const refused = this.revocations.refusal(claims);
     if (refused) throw new UnauthorizedError(ErrorCode.Unauthorized, `The access token was refused: ${refused}.`);
-    return { id: claims.sub, role: this.revocations.currentRole(claims.sub, claims.role), sessionId: claims.sid };
+    return { id: claims.sub, role: this.revocations.currentRole(claims.sub, claims.role), sessionId: claims.sid, mfa: claims.mfa === true };
   }
 }

@@ -125,6 +125,11 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
     return undefined;
   }
 
+  /** Whether the user was disabled or deleted after `sinceMs` (API-key lookups cached since then must be re-read). */
+  isCutOffSince(userId: string, sinceMs: number): boolean {
+    return this.list.isUserCutOff(userId, sinceMs / 1000);
+  }
+
   /** The role to act on: the latest change when there was one since the token was issued. */
   currentRole(userId: string, claimed: Role): Role {
     return this.list.roleOf(userId) ?? claimed;

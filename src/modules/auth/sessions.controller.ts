@@ -6,6 +6,7 @@ import { ChangePasswordDto } from './dto/change-password.dto';
 import { SessionListResponse } from './dto/session.response';
 import { PasswordChangeService } from './password-change.service';
 import { SessionControlService } from './session-control.service';
+import { MfaEnrolmentExempt } from './mfa/mfa-enrolment.guard';
 
 /** The caller's own sessions and password. Ended sessions' access tokens are refused at once, on every node. */
 @ApiTags('auth')
@@ -19,6 +20,7 @@ export class SessionsController {
 
   /** End the caller's session: its access and refresh tokens stop working. */
   @Post('logout')
+  @MfaEnrolmentExempt()
   @HttpCode(204)
   logout(@CurrentUser() caller: AuthUser): Promise<void> {
     return this.sessions.logout(caller);

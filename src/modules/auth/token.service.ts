@@ -12,6 +12,8 @@ export interface AccessTokenClaims {
   sub: string;
   sid: string;
   role: Role;
+  /** The account had a confirmed TOTP factor when the token was issued (read by MfaEnrolmentGuard). */
+  mfa?: boolean;
 }
 
 /**

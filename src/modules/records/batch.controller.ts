@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
 import { Roles } from 'src/common/decorators/roles.decorator';
 import { BatchService } from './batch.service';
 import { BatchDto, BatchResponse } from './dto/batch.dto';
@@ -7,6 +8,7 @@ import { BatchDto, BatchResponse } from './dto/batch.dto';
 @ApiTags('records')
 @ApiBearerAuth()
 @Roles('admin')
+@ApiKeyAccess('batch')
 @Controller({ path: 'batch', version: '1' })
 export class BatchController {
   constructor(private readonly batch: BatchService) {}

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
 import { Roles } from 'src/common/decorators/roles.decorator';
 import { bodyEtag, notModified, parseIfMatch, recordEtag } from './etag';
 import { RecordsReader, type RawQuery } from './records.reader';
@@ -12,6 +13,7 @@ import { RecordsService, type RecordData } from './records.service';
  */
 @ApiExcludeController()
 @Roles('admin')
+@ApiKeyAccess('records')
 @Controller({ path: 'collections/:name', version: '1' })
 export class RecordsController {
   constructor(

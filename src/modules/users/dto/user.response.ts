@@ -19,6 +19,8 @@ export class UserResponse {
   /** Whether the owner confirmed the email address (POST /auth/verify-email) or reset the password through it. */
   emailVerified: boolean;
   createdAt: Date;
+  /** Whether a TOTP second factor is enabled (given by /auth/me and sign-in answers). */
+  mfaEnabled?: boolean;
 
   static from(user: User): UserResponse {
     return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: Boolean(user.disabled), emailVerified: Boolean(user.emailVerifiedAt), createdAt: user.createdAt };
