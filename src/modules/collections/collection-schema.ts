@@ -81,3 +81,17 @@ export function isSearchable(field: FieldDefinition): boolean {
 export function isTextual(type: FieldType): boolean {
   return type === 'string' || type === 'text' || type === 'email' || type === 'url' || type === 'enum' || type === 'uuid' || type === 'relation';
 }
+
+/** A definition as the registry holds it, at a version. */
+export function toSchema(definition: CollectionDefinition, version: number, createdAt: Date, updatedAt: Date): CollectionSchema {
+  return {
+    name: definition.name,
+    table: tableName(definition.name),
+    fields: definition.fields,
+    indexes: definition.indexes ?? [],
+    softDelete: Boolean(definition.softDelete),
+    version,
+    createdAt: createdAt.toISOString(),
+    updatedAt: updatedAt.toISOString(),
+  };
+}

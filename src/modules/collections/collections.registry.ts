@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { RedisConnection } from 'src/infra/queue/redis-connection';
 import { createRedisClient } from 'src/infra/redis/redis-runtime';
-import { tableName, type CollectionDefinition, type CollectionSchema } from './collection-schema';
+import { toSchema, type CollectionDefinition, type CollectionSchema } from './collection-schema';
 
 const RESYNC_INTERVAL_MS = 30_000;
 
@@ -104,17 +104,4 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
   private get channel(): string {
     return `${this.redis.prefix}:schema`;
   }
-}
-
-export function toSchema(definition: CollectionDefinition, version: number, createdAt: Date, updatedAt: Date): CollectionSchema {
-  return {
-    name: definition.name,
-    table: tableName(definition.name),
-    fields: definition.fields,
-    indexes: definition.indexes ?? [],
-    softDelete: Boolean(definition.softDelete),
-    version,
-    createdAt: createdAt.toISOString(),
-    updatedAt: updatedAt.toISOString(),
-  };
 }

@@ -1,21 +1,14 @@
 import type { CollectionDefinition, CollectionSchema } from 'src/modules/collections/collection-schema';
-import { tableName } from 'src/modules/collections/collection-schema';
+import { toSchema } from 'src/modules/collections/collection-schema';
 import assert from 'node:assert/strict';
 import { ValidationFailedError } from 'src/common/errors/domain.error';
 import type { SchemaLookup } from './list-query';
 
 /** Test-only: the small schema the query specs compile against (companies ← authors ← articles ← comments). */
+const EPOCH = new Date('2024-01-01T00:00:00.000Z');
+
 export function schemaOf(definition: CollectionDefinition, version = 1): CollectionSchema {
-  return {
-    name: definition.name,
-    table: tableName(definition.name),
-    fields: definition.fields,
-    indexes: definition.indexes ?? [],
-    softDelete: Boolean(definition.softDelete),
-    version,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    updatedAt: '2024-01-01T00:00:00.000Z',
-  };
+  return toSchema(definition, version, EPOCH, EPOCH);
 }
 
 /** `parent` points to the collection itself, for paths of any depth. */
