@@ -76,21 +76,22 @@ describe('records: create, read, update, delete, validation', () => {
   let slugs = 0;
   const slug = () => `slug-${++slugs}`;
 
-  test('only administrators: anonymous callers get 401, plain users 403', async () => {
+  test('without a permission only administrators: anonymous callers and plain users get 403 (list, create) or 404 (a record); a bad token 401', async () => {
     const someone = await authors.add({ name: 'Someone' });
     const user = await make.user(api);
     const path = '/api/v1/collections/authors/records';
-    const calls: [string, string, unknown?][] = [
-      ['GET', path],
-      ['POST', path, { name: 'Nope' }],
-      ['POST', path, [{ name: 'Nope' }]],
-      ['GET', `${path}/${someone.id}`],
-      ['PATCH', `${path}/${someone.id}`, { name: 'Changed' }],
-      ['DELETE', `${path}/${someone.id}`],
+    const calls: [string, string, number, unknown?][] = [
+      ['GET', path, 403],
+      ['POST', path, 403, { name: 'Nope' }],
+      ['POST', path, 403, [{ name: 'Nope' }]],
+      ['GET', `${path}/${someone.id}`, 404],
+      ['PATCH', `${path}/${someone.id}`, 404, { name: 'Changed' }],
+      ['DELETE', `${path}/${someone.id}`, 404],
     ];
-    for (const [method, url, body] of calls) {
-      assertProblem(await api.request(method, url, { body }), 401, 'unauthorized', `anonymous ${method} ${url}`);
-      assertProblem(await api.request(method, url, { body, token: user.accessToken }), 403, 'forbidden', `user ${method} ${url}`);
+    for (const [method, url, status, body] of calls) {
+      assertProblem(await api.request(method, url, { body }), status, undefined, `anonymous ${method} ${url}`);
+      assertProblem(await api.request(method, url, { body, token: user.accessToken }), status, undefined, `user ${method} ${url}`);
+      assertProblem(await api.request(method, url, { body, token: 'not-a-token' }), 401, 'unauthorized', `bad token ${method} ${url}`);
     }
     const still = await authors.get(someone.id);
     assert.equal(still.status, 200);

@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { API_KEY_ACCESS, type ApiKeyAccessKind } from 'src/common/decorators/api-key-access.decorator';
+import { IS_OPTIONAL_AUTH } from 'src/common/decorators/optional-auth.decorator';
 import { IS_PUBLIC } from 'src/common/decorators/public.decorator';
 import { DomainError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
@@ -13,6 +14,7 @@ import { SessionRevocations } from './session-revocations.service';
  * Global: every route needs a valid bearer token unless marked @Public(). An
  * API key (`X-API-Key`, or `Authorization: Bearer bsk_…`) is accepted instead
  * on routes marked @ApiKeyAccess(), within its scopes; elsewhere it gets 403.
+ * Routes marked @OptionalAuth() also admit callers presenting no credential.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
@@ -30,6 +32,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; method: string; params?: unknown; body?: unknown; user?: unknown }>();
     const apiKey = presentedApiKey(request.headers);
     if (apiKey !== undefined) return this.authenticateApiKey(context, request, apiKey);
+    // Anonymous only when no credential at all is presented; any Authorization header is verified (a bad one is a 401).
+    if (request.headers.authorization === undefined && this.reflector.getAllAndOverride<boolean>(IS_OPTIONAL_AUTH, [context.getHandler(), context.getClass()])) return true;
     return super.canActivate(context);
   }
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ValidationFailedError } from 'src/common/errors/domain.error';
 import { parseIfMatch } from './etag';
 import type { BatchDto, BatchResponse, BatchResultDto } from './dto/batch.dto';
-import { RecordsService } from './records.service';
+import type { Grant } from 'src/modules/access/access.types';
+import { RecordAccess, both, type Caller } from './record-access';
+import { RecordsService, type RecordData } from './records.service';
 import { RecordValidator } from './record-validator';
 import { SqlExecutor } from './sql-executor';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
@@ -14,6 +16,7 @@ export class BatchService {
     private readonly records: RecordsService,
     private readonly executor: SqlExecutor,
     private readonly validator: RecordValidator,
+    private readonly access: RecordAccess,
   ) {}
 
   /** Every payload is checked before the transaction opens, so one answer names every bad field of every operation. */
@@ -27,7 +30,31 @@ export class BatchService {
     if (errors.length > 0) throw new ValidationFailedError(errors, 'Nothing was applied: some operations are invalid.');
   }
 
-  run(dto: BatchDto): Promise<BatchResponse> {
+  /**
+   * A restricted caller's permission for each operation, checked before the
+   * transaction opens: a create needs the create permission (403) and sends
+   * only writable fields (400); an update or delete of a record the caller
+   * may not read is a 404. Presets are applied to the data.
+   */
+  private authorizeAll(dto: BatchDto, caller: Caller): { data: unknown; where?: Grant['where']; read?: Grant }[] {
+    return dto.operations.map((operation, index) => {
+      const path = `operations[${index}]`;
+      try {
+        if (operation.action === 'create') {
+          const grant = this.access.authorize(caller, operation.collection, 'create');
+          return { data: this.access.writable(operation.data, grant, `${path}.data`) };
+        }
+        const read = this.access.authorize(caller, operation.collection, 'read', operation.id ?? '');
+        const grant = this.access.authorize(caller, operation.collection, operation.action, operation.id ?? '');
+        const data = operation.action === 'update' ? this.access.writable(operation.data, { writable: grant.writable }, `${path}.data`) : operation.data;
+        return { data, where: both(read.where, grant.where), read };
+      } catch (error) {
+        throw prefixed(error, path);
+      }
+    });
+  }
+
+  run(dto: BatchDto, caller?: Caller): Promise<BatchResponse> {
     // Resolve every collection before opening the transaction, so a typo fails fast.
     const schemas = dto.operations.map((operation, index) => {
       try {
@@ -36,7 +63,14 @@ export class BatchService {
         throw prefixed(error, `operations[${index}]`, 'collection');
       }
     });
+    const restricted = this.access.restricted(caller) ? this.authorizeAll(dto, caller) : undefined;
+    if (restricted) dto = { ...dto, operations: dto.operations.map((operation, index) => ({ ...operation, data: restricted[index].data as typeof operation.data })) };
     this.validateAll(dto, schemas);
+    const shown = (index: number, record: RecordData): RecordData => {
+      if (!restricted || !caller) return record;
+      const read = restricted[index].read;
+      return read ? this.access.shape(record, read) : this.access.present(caller, dto.operations[index].collection, record);
+    };
     return this.executor.transaction(async (tx) => {
       const results: BatchResultDto[] = [];
       for (const [index, operation] of dto.operations.entries()) {
@@ -44,12 +78,13 @@ export class BatchService {
         const schema = schemas[index];
         try {
           if (operation.action === 'create') {
-            results.push({ status: 201, record: await this.records.insert(tx, schema, operation.data, `${path}.data`) });
+            results.push({ status: 201, record: shown(index, await this.records.insert(tx, schema, operation.data, `${path}.data`)) });
             continue;
           }
           const ifMatch = parseIfMatch(operation.ifMatch);
+          if (restricted) await this.access.lockVisible(tx, schema, operation.id!, restricted[index].where);
           if (operation.action === 'update') {
-            results.push({ status: 200, record: await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`) });
+            results.push({ status: 200, record: shown(index, await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`)) });
           } else {
             await this.records.delete(tx, schema, operation.id!, ifMatch);
             results.push({ status: 204 });

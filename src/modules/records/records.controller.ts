@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
+import { CurrentUser, type AuthUser } from 'src/common/decorators/current-user.decorator';
+import { OptionalAuth } from 'src/common/decorators/optional-auth.decorator';
 import { Roles } from 'src/common/decorators/roles.decorator';
 import { bodyEtag, notModified, parseIfMatch, recordEtag } from './etag';
 import { RecordsReader, type RawQuery } from './records.reader';
@@ -10,9 +12,12 @@ import { RecordsService, type RecordData } from './records.service';
 /**
  * The generic records API over every collection. It is documented per
  * collection by the live OpenAPI document, so it is left out of Nest's.
+ *
+ * Administrators reach every record; everyone else (anonymous callers as
+ * role 'public') through the access module's permissions. The trash stays
+ * administrators' only.
  */
 @ApiExcludeController()
-@Roles('admin')
 @ApiKeyAccess('records')
 @Controller({ path: 'collections/:name', version: '1' })
 export class RecordsController {
@@ -22,48 +27,57 @@ export class RecordsController {
   ) {}
 
   @Get('records')
-  async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendWithEtag(reply, await this.reader.list(name, query, false), ifNoneMatch);
+  @OptionalAuth()
+  async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined) {
+    return sendWithEtag(reply, await this.reader.list(name, query, false, { user }), ifNoneMatch);
   }
 
   @Post('records')
-  create(@Param('name') name: string, @Body() body: unknown): Promise<RecordData | RecordData[]> {
-    return Array.isArray(body) ? this.records.createMany(name, body) : this.records.create(name, body);
+  @OptionalAuth()
+  create(@Param('name') name: string, @Body() body: unknown, @CurrentUser() user: AuthUser | undefined): Promise<RecordData | RecordData[]> {
+    return Array.isArray(body) ? this.records.createMany(name, body, { user }) : this.records.create(name, body, { user });
   }
 
   @Get('records/:id')
-  async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    // The plain read is a prepared statement by id; only fields/expand need the query compiler.
-    const record = Object.keys(query).length === 0 ? await this.records.get(name, id) : await this.reader.get(name, id, query);
+  @OptionalAuth()
+  async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined) {
+    // The plain read is a prepared statement by id; only fields/expand (and permissions' row filters) need the query compiler.
+    const plain = Object.keys(query).length === 0 && user?.role === 'admin';
+    const record = plain ? await this.records.get(name, id) : await this.reader.get(name, id, query, { user });
     const etag = query.expand ? undefined : recordEtag(record.updated_at as string);
     return etag ? sendRecord(reply, record, etag, ifNoneMatch) : sendWithEtag(reply, record, ifNoneMatch);
   }
 
   @Patch('records/:id')
-  async update(@Param('name') name: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const record = await this.records.update(name, id, body, parseIfMatch(ifMatch));
+  @OptionalAuth()
+  async update(@Param('name') name: string, @Param('id') id: string, @Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined) {
+    const record = await this.records.update(name, id, body, parseIfMatch(ifMatch), { user });
     reply.header('etag', recordEtag(record.updated_at as string));
     return record;
   }
 
   @Delete('records/:id')
+  @OptionalAuth()
   @HttpCode(204)
-  async remove(@Param('name') name: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
-    await this.records.remove(name, id, parseIfMatch(ifMatch));
+  async remove(@Param('name') name: string, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentUser() user: AuthUser | undefined): Promise<void> {
+    await this.records.remove(name, id, parseIfMatch(ifMatch), { user });
   }
 
   @Get('trash')
+  @Roles('admin')
   async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     return sendWithEtag(reply, await this.reader.list(name, query, true), ifNoneMatch);
   }
 
   @Post('trash/:id/restore')
+  @Roles('admin')
   @HttpCode(200)
   restore(@Param('name') name: string, @Param('id') id: string): Promise<RecordData> {
     return this.records.restore(name, id);
   }
 
   @Delete('trash/:id')
+  @Roles('admin')
   @HttpCode(204)
   async purge(@Param('name') name: string, @Param('id') id: string): Promise<void> {
     await this.records.purge(name, id);

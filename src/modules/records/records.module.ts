@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from 'src/modules/access/access.module';
 import { CollectionsModule } from 'src/modules/collections/collections.module';
 import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
+import { RecordAccess } from './record-access';
 import { RecordValidator } from './record-validator';
 import { RecordsController } from './records.controller';
 import { RecordsReader } from './records.reader';
@@ -9,9 +11,9 @@ import { RecordsService } from './records.service';
 import { SqlExecutor } from './sql-executor';
 
 @Module({
-  imports: [CollectionsModule],
+  imports: [CollectionsModule, AccessModule],
   controllers: [RecordsController, BatchController],
-  providers: [RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
+  providers: [RecordAccess, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
   exports: [RecordsService, RecordsReader],
 })
 export class RecordsModule {}

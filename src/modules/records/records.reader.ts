@@ -8,10 +8,11 @@ import { compileExpandFetch, compileReverseExpandFetch } from './query/compile-e
 import { compileCount, compileList } from './query/compile-list';
 import type { CompiledQuery } from './query/compiled-query';
 import { encodeCursor } from './query/cursor';
-import type { Expansion, ListQuery } from './query/list-query';
+import type { Expansion, FilterNode, ListQuery } from './query/list-query';
 import { aggregateRowMapper, mapRow } from './query/map-row';
 import { parseListQuery, type RawListQuery } from './query/parse-list-query';
 import { withFreshSchema } from './fresh-schema';
+import { RecordAccess, both, type Caller, type ReadAccess } from './record-access';
 import type { RecordData } from './records.service';
 import { SqlExecutor } from './sql-executor';
 import { statementName } from './statement-name';
@@ -31,57 +32,67 @@ export class RecordsReader {
   constructor(
     private readonly registry: CollectionsRegistry,
     private readonly executor: SqlExecutor,
+    private readonly access: RecordAccess,
   ) {}
 
-  list(name: string, raw: RawQuery, trash: boolean): Promise<ListAnswer> {
+  /** `caller`: whose permissions apply (none for internal calls and administrators). */
+  list(name: string, raw: RawQuery, trash: boolean, caller?: Caller): Promise<ListAnswer> {
+    const grant = this.access.restricted(caller) ? this.access.authorize(caller, name, 'read') : undefined;
     return withFreshSchema(this.registry, name, async (schema) => {
       const query = parseListQuery(schema, raw, this.registry, { trash });
+      const read = grant && this.access.restricted(caller) ? this.access.checkQuery(caller, query, schema, grant) : undefined;
+      const extra = { where: grant?.where };
       if (query.aggregate) {
-        const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect));
+        const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect, extra));
         const map = aggregateRowMapper(query, schema, this.executor.dialect);
         return { data: rows.map(map), meta: {} };
       }
-      const compiled = compileList(query, schema, this.registry, this.executor.dialect);
-      const [rows, total] = await Promise.all([this.run(compiled), query.count ? this.count(query, schema) : undefined]);
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect, extra);
+      const [rows, total] = await Promise.all([this.run(compiled), query.count ? this.count(query, schema, extra.where) : undefined]);
       const page = rows.slice(0, query.limit);
       const records = page.map((row) => mapRow(row, schema, this.executor.dialect));
-      await this.expand(records, query.projection.expand);
+      await this.expand(records, query.projection.expand, read);
       const meta: ListAnswer['meta'] = { limit: query.limit };
       if (!query.cursor) meta.offset = query.offset;
       if (rows.length > query.limit && this.cursorable(schema, query)) meta.nextCursor = encodeCursor(page[page.length - 1], query);
       if (total !== undefined) meta.total = total;
-      return { data: records.map((record) => pick(record, compiled.outputFields)), meta };
+      return { data: records.map((record) => this.access.shape(pick(record, compiled.outputFields), grant)), meta };
     });
   }
 
   /** One record with `fields` and `expand`; the same compiler as lists, narrowed to the id. */
-  get(name: string, id: string, raw: RawQuery): Promise<RecordData> {
+  get(name: string, id: string, raw: RawQuery, caller?: Caller): Promise<RecordData> {
     const unknown = Object.keys(raw).find((key) => key !== 'fields' && key !== 'expand');
     if (unknown) throw new ValidationFailedError([{ field: unknown, message: 'is not a parameter of this route (fields and expand are)' }]);
+    // A record the caller may not read is missing to them: 404, never 403.
+    const grant = this.access.restricted(caller) ? this.access.authorize(caller, name, 'read', id) : undefined;
     return withFreshSchema(this.registry, name, async (schema) => {
       if (!UUID.test(id)) throw notFound(schema, id);
       const query = parseListQuery(schema, { fields: raw.fields, expand: raw.expand, limit: '1' }, this.registry);
-      const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: { kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() } });
+      const read = grant && this.access.restricted(caller) ? this.access.checkQuery(caller, query, schema, grant) : undefined;
+      const where = both({ kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() }, grant?.where);
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where });
       const rows = await this.run(compiled);
       if (rows.length === 0) throw notFound(schema, id);
       const records = [mapRow(rows[0], schema, this.executor.dialect)];
-      await this.expand(records, query.projection.expand);
-      return pick(records[0], compiled.outputFields);
+      await this.expand(records, query.projection.expand, read);
+      return this.access.shape(pick(records[0], compiled.outputFields), grant);
     });
   }
 
   /** One query per expansion level, for the whole page. */
-  private async expand(records: RecordData[], expansions: readonly Expansion[]): Promise<void> {
+  private async expand(records: RecordData[], expansions: readonly Expansion[], read: ReadAccess | undefined): Promise<void> {
     for (const expansion of expansions) {
       const related = this.registry.get(expansion.collection)!;
+      const grant = read?.expansions.get(expansion);
       if (expansion.kind === 'forward') {
         const ids = records.map((r) => r[expansion.field]).filter((v): v is string => typeof v === 'string');
         const byId = new Map<string, RecordData>();
         if (ids.length > 0) {
           const compiled = compileExpandFetch(related, ids, this.executor.dialect, expansion.projection);
           const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
-          await this.expand(children, expansion.projection.expand);
-          for (const child of children) byId.set(child.id as string, pick(child, compiled.outputFields));
+          await this.expand(children, expansion.projection.expand, read);
+          for (const child of children) byId.set(child.id as string, this.access.shape(pick(child, compiled.outputFields), grant));
         }
         for (const record of records) record[expansion.name] = byId.get(record[expansion.field] as string) ?? null;
       } else {
@@ -89,10 +100,10 @@ export class RecordsReader {
         if (records.length > 0) {
           const compiled = compileReverseExpandFetch(related, expansion.field, records.map((r) => r.id as string), this.executor.dialect, expansion.projection);
           const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
-          await this.expand(children, expansion.projection.expand);
+          await this.expand(children, expansion.projection.expand, read);
           for (const child of children) {
             const siblings = byParent.get(child[expansion.field] as string) ?? [];
-            if (siblings.length < compiled.perParentLimit) siblings.push(pick(child, compiled.outputFields));
+            if (siblings.length < compiled.perParentLimit) siblings.push(this.access.shape(pick(child, compiled.outputFields), grant));
             byParent.set(child[expansion.field] as string, siblings);
           }
         }
@@ -101,8 +112,8 @@ export class RecordsReader {
     }
   }
 
-  private async count(query: ListQuery, schema: CollectionSchema): Promise<number> {
-    const [row] = await this.run(compileCount(query, schema, this.registry, this.executor.dialect));
+  private async count(query: ListQuery, schema: CollectionSchema, where: FilterNode | undefined): Promise<number> {
+    const [row] = await this.run(compileCount(query, schema, this.registry, this.executor.dialect, { where }));
     return Number(row.count);
   }
 

@@ -7,6 +7,7 @@ import { UUID } from 'src/modules/collections/definition-rules';
 import { preconditionFailed, type IfMatch } from './etag';
 import { mapRow } from './query/map-row';
 import { withFreshSchema } from './fresh-schema';
+import { RecordAccess, both, type Caller } from './record-access';
 import { mapWriteError } from './record-errors';
 import { RecordValidator } from './record-validator';
 import { toParams } from './record-values';
@@ -28,6 +29,7 @@ export class RecordsService {
     private readonly registry: CollectionsRegistry,
     private readonly executor: SqlExecutor,
     private readonly validator: RecordValidator,
+    private readonly access: RecordAccess,
   ) {}
 
   collection(name: string): CollectionSchema {
@@ -45,30 +47,58 @@ export class RecordsService {
     });
   }
 
-  create(name: string, payload: unknown): Promise<RecordData> {
-    return withFreshSchema(this.registry, name, (schema) => this.insert(this.executor, schema, payload, ''));
+  /** `caller`: whose permissions apply (none for internal calls and administrators). */
+  create(name: string, payload: unknown, caller?: Caller): Promise<RecordData> {
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.insert(this.executor, schema, payload, ''));
+    const grant = this.access.authorize(caller, name, 'create');
+    const data = this.access.writable(payload, grant, '');
+    return withFreshSchema(this.registry, name, async (schema) => this.access.present(caller, name, await this.insert(this.executor, schema, data, '')));
   }
 
   /** All or nothing: one transaction for the whole array. */
-  createMany(name: string, payloads: unknown[]): Promise<RecordData[]> {
+  createMany(name: string, payloads: unknown[], caller?: Caller): Promise<RecordData[]> {
     if (payloads.length === 0) throw new ValidationFailedError([{ field: 'body', message: 'must hold at least one record' }]);
     if (payloads.length > 1000) throw new ValidationFailedError([{ field: 'body', message: 'at most 1000 records per request' }]);
-    return withFreshSchema(this.registry, name, (schema) => {
-      this.validator.validateAll(schema, 'create', payloads.map((payload, index) => ({ payload, path: `[${index}]` })));
-      return this.executor.transaction(async (tx) => {
-        const records: RecordData[] = [];
-        for (const [index, payload] of payloads.entries()) records.push(await this.insert(tx, schema, payload, `[${index}]`));
-        return records;
+    let data = payloads;
+    if (this.access.restricted(caller)) {
+      const grant = this.access.authorize(caller, name, 'create');
+      data = payloads.map((payload, index) => this.access.writable(payload, grant, `[${index}]`));
+    }
+    return withFreshSchema(this.registry, name, async (schema) => {
+      this.validator.validateAll(schema, 'create', data.map((payload, index) => ({ payload, path: `[${index}]` })));
+      const records = await this.executor.transaction(async (tx) => {
+        const created: RecordData[] = [];
+        for (const [index, payload] of data.entries()) created.push(await this.insert(tx, schema, payload, `[${index}]`));
+        return created;
       });
+      return this.access.restricted(caller) ? records.map((record) => this.access.present(caller, name, record)) : records;
     });
   }
 
-  update(name: string, id: string, payload: unknown, ifMatch: IfMatch): Promise<RecordData> {
-    return withFreshSchema(this.registry, name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
+  update(name: string, id: string, payload: unknown, ifMatch: IfMatch, caller?: Caller): Promise<RecordData> {
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
+    const read = this.access.authorize(caller, name, 'read', id);
+    const grant = this.access.authorize(caller, name, 'update', id);
+    const data = this.access.writable(payload, { writable: grant.writable }, '');
+    return withFreshSchema(this.registry, name, async (schema) => {
+      const record = await this.executor.transaction(async (tx) => {
+        await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
+        return this.change(tx, schema, id, data, ifMatch, '');
+      });
+      return this.access.shape(record, read);
+    });
   }
 
-  remove(name: string, id: string, ifMatch: IfMatch): Promise<void> {
-    return withFreshSchema(this.registry, name, (schema) => this.delete(this.executor, schema, id, ifMatch));
+  remove(name: string, id: string, ifMatch: IfMatch, caller?: Caller): Promise<void> {
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.delete(this.executor, schema, id, ifMatch));
+    const read = this.access.authorize(caller, name, 'read', id);
+    const grant = this.access.authorize(caller, name, 'delete', id);
+    return withFreshSchema(this.registry, name, (schema) =>
+      this.executor.transaction(async (tx) => {
+        await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
+        await this.delete(tx, schema, id, ifMatch);
+      }),
+    );
   }
 
   async restore(name: string, id: string): Promise<RecordData> {
