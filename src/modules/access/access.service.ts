@@ -35,10 +35,13 @@ export interface AuthorizeOptions {
   readonly recordId?: string;
 }
 
+const RESYNC_INTERVAL_MS = 30_000;
+
 /**
  * Permissions on records for non-administrators. Every rule is cached in
  * memory; a node that changes them reloads and tells the others on Redis
- * (`<prefix>:permissions`), as the collections registry does for schemas.
+ * (`<prefix>:permissions`), as the collections registry does for schemas,
+ * and every node reloads every 30 s in case a message was lost.
  * No rule for a role, collection and action: denied.
  */
 @Injectable()
@@ -47,6 +50,7 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
   private rules = new Map<string, Rule>();
   private subscriber?: Redis;
   private publisher?: Redis;
+  private resync?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(Permission) private readonly repository: Repository<Permission>,
@@ -62,9 +66,13 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
     await this.subscriber.subscribe(this.channel);
     this.publisher = createRedisClient(this.redis.url, { maxRetriesPerRequest: 1 });
     this.publisher.on('error', () => undefined);
+    // A message lost while Redis was away must not leave old rules in force for long.
+    this.resync = setInterval(() => void this.reload().catch((error) => this.logger.warn(`permissions resync failed: ${(error as Error).message}`)), RESYNC_INTERVAL_MS);
+    this.resync.unref();
   }
 
   onApplicationShutdown(): void {
+    clearInterval(this.resync);
     this.subscriber?.disconnect();
     this.publisher?.disconnect();
   }
