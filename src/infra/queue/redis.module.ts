@@ -1,10 +1,15 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { RedisChannels } from './redis-channels';
 import { RedisConnection } from './redis-connection';
 
 @Global()
 @Module({})
 export class RedisModule {
   static forRoot(connection: RedisConnection): DynamicModule {
-    return { module: RedisModule, providers: [{ provide: RedisConnection, useValue: connection }], exports: [RedisConnection] };
+    return {
+      module: RedisModule,
+      providers: [{ provide: RedisConnection, useValue: connection }, RedisChannels],
+      exports: [RedisConnection, RedisChannels],
+    };
   }
 }

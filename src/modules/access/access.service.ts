@@ -1,13 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { Repository } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationFailedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
-import { RedisConnection } from 'src/infra/queue/redis-connection';
-import { createRedisClient } from 'src/infra/redis/redis-runtime';
+import { RedisChannels } from 'src/infra/queue/redis-channels';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import type { FilterNode } from 'src/modules/records/query/list-query';
@@ -36,6 +34,7 @@ export interface AuthorizeOptions {
 }
 
 const RESYNC_INTERVAL_MS = 30_000;
+const PERMISSIONS_CHANNEL = 'permissions';
 
 /**
  * Permissions on records for non-administrators. Every rule is cached in
@@ -48,24 +47,18 @@ const RESYNC_INTERVAL_MS = 30_000;
 export class AccessService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('AccessService');
   private rules = new Map<string, Rule>();
-  private subscriber?: Redis;
-  private publisher?: Redis;
   private resync?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(Permission) private readonly repository: Repository<Permission>,
     private readonly registry: CollectionsRegistry,
-    private readonly redis: RedisConnection,
+    private readonly channels: RedisChannels,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = createRedisClient(this.redis.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('error', (error) => this.logger.warn(`permissions channel: ${error.message}`));
-    this.subscriber.on('message', () => void this.reload().catch((error) => this.logger.error({ err: error }, 'permissions reload failed')));
-    await this.subscriber.subscribe(this.channel);
-    this.publisher = createRedisClient(this.redis.url, { maxRetriesPerRequest: 1 });
-    this.publisher.on('error', () => undefined);
+    const reload = () => void this.reload().catch((error) => this.logger.error({ err: error }, 'permissions reload failed'));
+    await this.channels.subscribe(PERMISSIONS_CHANNEL, reload, reload);
     // A message lost while Redis was away must not leave old rules in force for long.
     this.resync = setInterval(() => void this.reload().catch((error) => this.logger.warn(`permissions resync failed: ${(error as Error).message}`)), RESYNC_INTERVAL_MS);
     this.resync.unref();
@@ -73,8 +66,6 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.resync);
-    this.subscriber?.disconnect();
-    this.publisher?.disconnect();
   }
 
   /** Whether the caller bypasses every rule. */
@@ -191,12 +182,9 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
   /** After a local change committed: load it and tell the other nodes. */
   private async changed(): Promise<void> {
     await this.reload();
-    await this.publisher?.publish(this.channel, 'changed').catch((error: Error) => this.logger.warn(`could not announce a permissions change: ${error.message}`));
+    await this.channels.publish(PERMISSIONS_CHANNEL, 'changed').catch((error: Error) => this.logger.warn(`could not announce a permissions change: ${error.message}`));
   }
 
-  private get channel(): string {
-    return `${this.redis.prefix}:permissions`;
-  }
 }
 
 function key(role: string, collection: string, action: string): string {

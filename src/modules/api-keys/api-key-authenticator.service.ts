@@ -1,14 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { Repository } from 'typeorm';
 import type { ApiKeyAccessKind } from 'src/common/decorators/api-key-access.decorator';
 import type { ApiKeyScope, AuthUser } from 'src/common/decorators/current-user.decorator';
 import type { Role } from 'src/common/decorators/roles.decorator';
 import { DomainError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
-import { RedisConnection } from 'src/infra/queue/redis-connection';
-import { createRedisClient } from 'src/infra/redis/redis-runtime';
+import { RedisChannels } from 'src/infra/queue/redis-channels';
 import { UsersService } from 'src/modules/users/users.service';
 import { actionOfMethod, parseApiKey, scopesAllow, secretMatches } from './api-key-format';
 import { ApiKey } from './api-key.entity';
@@ -33,6 +31,8 @@ type Cached =
   | { found: false; loadedAt: number }
   | { found: true; loadedAt: number; secretHash: string; userId: string; scopes: ApiKeyScope[]; expiresAt: number | null; revoked: boolean; role: Role | null; disabled: boolean };
 
+const REVOCATIONS_CHANNEL = 'api-keys:revoked';
+
 /**
  * Authenticates `bsk_…` keys for the global guard and checks their scopes.
  *
@@ -52,34 +52,27 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
   private readonly loading = new Map<string, Promise<Cached>>();
   private readonly tombstones = new Map<string, number>();
   private readonly lastUsedWritten = new Map<string, number>();
-  private subscriber?: Redis;
-  private publisher?: Redis;
   private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
     private readonly users: UsersService,
-    private readonly redis: RedisConnection,
+    private readonly channels: RedisChannels,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.publisher = createRedisClient(this.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 });
-    this.publisher.on('error', (error) => this.logger.warn(`api-key revocations (commands): ${error.message}`));
-    await this.publisher.connect();
-    this.subscriber = createRedisClient(this.redis.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('error', (error) => this.logger.warn(`api-key revocations channel: ${error.message}`));
-    this.subscriber.on('message', (_channel, message: string) => this.evict(message.split(',').filter((id) => /^[0-9a-f-]{36}$/.test(id))));
-    // Messages sent while disconnected are lost: forget every lookup, the next request re-reads the database.
-    this.subscriber.on('ready', () => this.cache.clear());
-    await this.subscriber.subscribe(this.channel);
+    await this.channels.subscribe(
+      REVOCATIONS_CHANNEL,
+      (message) => this.evict(message.split(',').filter((id) => /^[0-9a-f-]{36}$/.test(id))),
+      // Messages sent while disconnected are lost: forget every lookup, the next request re-reads the database.
+      () => this.cache.clear(),
+    );
     this.timer = setInterval(() => this.prune(Date.now()), API_KEY_CACHE_TTL_MS);
     this.timer.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
-    this.subscriber?.disconnect();
-    this.publisher?.disconnect();
   }
 
   /** The caller a key stands for, or 401 (malformed, unknown, wrong secret, expired, revoked, owner disabled or gone). */
@@ -132,7 +125,7 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     if (ids.length === 0) return;
     this.evict(ids);
     try {
-      await this.publisher!.publish(this.channel, ids.join(','));
+      await this.channels.publish(REVOCATIONS_CHANNEL, ids.join(','));
     } catch (error) {
       this.logger.warn(`could not announce ${ids.length} API key revocation(s) on Redis (${(error as Error).message}); other nodes refuse them within ${API_KEY_CACHE_TTL_MS / 1000} s`);
     }
@@ -201,9 +194,6 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnApplicationShutdown 
     for (const [id, at] of this.lastUsedWritten) if (now - at >= LAST_USED_EVERY_MS) this.lastUsedWritten.delete(id);
   }
 
-  private get channel(): string {
-    return `${this.redis.prefix}:api-keys:revoked`;
-  }
 }
 
 function refused(reason: string): UnauthorizedError {

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import type Redis from 'ioredis';
 import { AppConfig } from 'src/config/app-config';
 import type { Role } from 'src/common/decorators/roles.decorator';
+import { RedisChannels } from 'src/infra/queue/redis-channels';
 import { RedisConnection } from 'src/infra/queue/redis-connection';
 import { createRedisClient } from 'src/infra/redis/redis-runtime';
 import { UsersService } from 'src/modules/users/users.service';
@@ -14,6 +15,9 @@ const MARGIN_MS = 60_000;
 const VERIFY_CHUNK = 500;
 
 export type VerifiedClaims = AccessTokenClaims & { iat?: number; exp?: number };
+
+// Published together with the sorted set in one MULTI, so the channel is named here and subscribed through RedisChannels.
+const REVOCATIONS_CHANNEL = 'revocations';
 
 /**
  * Which access tokens are dead before their expiry, in process memory.
@@ -69,7 +73,6 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   private readonly accepted = new Map<string, { userId: string; role: Role; exp: number }>();
   private readonly windowMs: number;
   private readonly resyncMs: number;
-  private subscriber?: Redis;
   private publisher?: Redis;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -78,6 +81,7 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   constructor(
     config: AppConfig,
     private readonly redis: RedisConnection,
+    private readonly channels: RedisChannels,
     private readonly sessions: SessionsRepository,
     private readonly users: UsersService,
   ) {
@@ -89,16 +93,16 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
     this.publisher = createRedisClient(this.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 });
     this.publisher.on('error', (error) => this.logger.warn(`revocations (commands): ${error.message}`));
     await this.publisher.connect();
-    this.subscriber = createRedisClient(this.redis.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('error', (error) => this.logger.warn(`revocations channel: ${error.message}`));
-    this.subscriber.on('message', (_channel, message: string) => {
-      for (const entry of decodeMessage(message)) this.list.add(entry);
-    });
-    // After a reconnect, messages sent meanwhile are lost: read what was missed.
-    this.subscriber.on('ready', () => {
-      if (this.started) void this.resync().catch((error: Error) => this.logger.warn(`revocation resync after reconnect failed: ${error.message}`));
-    });
-    await this.subscriber.subscribe(this.channel);
+    await this.channels.subscribe(
+      REVOCATIONS_CHANNEL,
+      (message) => {
+        for (const entry of decodeMessage(message)) this.list.add(entry);
+      },
+      // After a reconnect, messages sent meanwhile are lost: read what was missed.
+      () => {
+        if (this.started) void this.resync().catch((error: Error) => this.logger.warn(`revocation resync after reconnect failed: ${error.message}`));
+      },
+    );
     await this.resync();
     this.started = true;
     this.timer = setInterval(() => void this.resync().catch((error: Error) => this.logger.warn(`revocation resync failed: ${error.message}`)), this.resyncMs);
@@ -107,7 +111,6 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
-    this.subscriber?.disconnect();
     this.publisher?.disconnect();
   }
 
@@ -241,7 +244,7 @@ export class SessionRevocations implements OnModuleInit, OnApplicationShutdown {
   }
 
   private get channel(): string {
-    return `${this.redis.prefix}:revocations`;
+    return this.channels.channel(REVOCATIONS_CHANNEL);
   }
 
   private get key(): string {

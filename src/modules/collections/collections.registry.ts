@@ -1,12 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { RedisConnection } from 'src/infra/queue/redis-connection';
-import { createRedisClient } from 'src/infra/redis/redis-runtime';
+import { RedisChannels } from 'src/infra/queue/redis-channels';
 import { toSchema, type CollectionDefinition, type CollectionSchema } from './collection-schema';
 
 const RESYNC_INTERVAL_MS = 30_000;
+const SCHEMA_CHANNEL = 'schema';
 
 /**
  * The schema registry: every collection, in memory, with the global schema
@@ -20,14 +19,12 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
   private readonly logger = new Logger('CollectionsRegistry');
   private schemas = new Map<string, CollectionSchema>();
   private currentVersion = 0;
-  private subscriber?: Redis;
-  private publisher?: Redis;
   private resync?: NodeJS.Timeout;
   private loading?: Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly redis: RedisConnection,
+    private readonly channels: RedisChannels,
   ) {}
 
   get version(): number {
@@ -44,29 +41,25 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    const channel = this.channel;
-    this.subscriber = createRedisClient(this.redis.url, { maxRetriesPerRequest: null });
-    this.subscriber.on('error', (error) => this.logger.warn(`schema channel: ${error.message}`));
-    this.subscriber.on('message', (_channel, message) => {
-      if (Number(message) > this.currentVersion) void this.reload().catch((error) => this.logger.error({ err: error }, 'schema reload failed'));
-    });
-    await this.subscriber.subscribe(channel);
-    this.publisher = createRedisClient(this.redis.url, { maxRetriesPerRequest: 1 });
-    this.publisher.on('error', () => undefined);
+    await this.channels.subscribe(
+      SCHEMA_CHANNEL,
+      (message) => {
+        if (Number(message) > this.currentVersion) void this.reload().catch((error) => this.logger.error({ err: error }, 'schema reload failed'));
+      },
+      () => void this.resyncIfBehind(),
+    );
     this.resync = setInterval(() => void this.resyncIfBehind(), RESYNC_INTERVAL_MS);
     this.resync.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.resync);
-    this.subscriber?.disconnect();
-    this.publisher?.disconnect();
   }
 
   /** After a local change committed: load it and tell the other nodes. */
   async changed(): Promise<void> {
     await this.reload();
-    await this.publisher?.publish(this.channel, String(this.currentVersion)).catch((error: Error) => this.logger.warn(`could not announce schema ${this.currentVersion}: ${error.message}`));
+    await this.channels.publish(SCHEMA_CHANNEL, String(this.currentVersion)).catch((error: Error) => this.logger.warn(`could not announce schema ${this.currentVersion}: ${error.message}`));
   }
 
   reload(): Promise<void> {
@@ -101,7 +94,4 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
-  private get channel(): string {
-    return `${this.redis.prefix}:schema`;
-  }
 }
