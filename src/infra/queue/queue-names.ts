@@ -6,6 +6,8 @@ export const QueueName = {
   System: 'system',
   /** Outgoing email (src/modules/mail). */
   Mail: 'mail',
+  /** Every relayed outbox event, job name 'event' (src/modules/outbox). */
+  Events: 'events',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -40,4 +42,9 @@ export const MAIL_JOB_OPTIONS = {
   backoff: { type: 'exponential', delay: 2000 },
   removeOnComplete: true,
   removeOnFail: 1000,
+} as const;
+
+export const EventsJob = {
+  /** One outbox event (data: OutboxEvent), jobId `event:<id>` so a relay that runs twice enqueues it once. */
+  Event: 'event',
 } as const;

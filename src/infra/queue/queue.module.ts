@@ -35,7 +35,7 @@ export class QueueModule {
             };
           },
         }),
-        BullModule.registerQueue({ name: QueueName.System }, { name: QueueName.Mail }),
+        BullModule.registerQueue({ name: QueueName.System }, { name: QueueName.Mail }, { name: QueueName.Events }),
       ],
       providers: options.processing ? [SystemProcessor] : [],
       exports: [BullModule],
