@@ -41,6 +41,8 @@ export class AppConfig {
   readonly logRequests: boolean;
   readonly http: { corsOrigins: string[] | true | false; bodyLimit: number };
   readonly queue: { processing: boolean };
+  /** Relayed events are kept `retentionHours` (realtime resume reads them); the relay polls every `pollMs` for other nodes' writes. */
+  readonly events: { retentionHours: number; pollMs: number };
   readonly docs: { enabled: boolean };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
@@ -89,6 +91,7 @@ export class AppConfig {
     this.logRequests = env.BASALT_LOG_REQUESTS;
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
+    this.events = { retentionHours: env.BASALT_EVENTS_RETENTION_HOURS, pollMs: env.BASALT_OUTBOX_POLL_MS };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
     this.shutdown = { drainDelayMs: env.BASALT_DRAIN_DELAY_MS, timeoutMs: env.BASALT_SHUTDOWN_TIMEOUT_MS };
     this.health = {
