@@ -14,6 +14,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RecordsModule } from './modules/records/records.module';
 import { GdprModule } from './modules/users/gdpr/gdpr.module';
@@ -30,7 +31,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule, MetricsModule],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
