@@ -244,6 +244,31 @@ export class EnvironmentVariables {
   @IsAddressList()
   BASALT_METRICS_ALLOW: string = '127.0.0.1, ::1';
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  BASALT_RATE_LIMIT_WINDOW_SECONDS: number = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_ANONYMOUS: number = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_USER: number = 3000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_API_KEY: number = 6000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_AUTH: number = 60;
+
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
   BASALT_DOCS_ENABLED: boolean = true;
