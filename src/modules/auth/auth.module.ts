@@ -37,13 +37,14 @@ import { OidcStateStore } from './oidc/oidc-state.store';
 import { MfaChallengeStore } from './mfa/mfa-challenge.store';
 import { MfaEnrolmentGuard } from './mfa/mfa-enrolment.guard';
 import { MfaLoginService } from './mfa/mfa-login.service';
+import { AccessModule } from 'src/modules/access/access.module';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaRecoveryCode } from './mfa/mfa-recovery-code.entity';
 import { MfaService } from './mfa/mfa.service';
 import { UserMfa } from './mfa/user-mfa.entity';
 
 @Module({
-  imports: [UsersModule, ApiKeysModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity, UserMfa, MfaRecoveryCode])],
+  imports: [UsersModule, ApiKeysModule, AccessModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity, UserMfa, MfaRecoveryCode])],
   // For the GDPR module (account erasure): ending every token of an account, re-checking its password.
   exports: [SessionRevocations, PasswordHasher, LoginThrottle],
   controllers: [AuthController, SessionsController, AccountAdminController, AccountEmailController, OidcController, MfaController],
