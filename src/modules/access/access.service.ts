@@ -10,7 +10,7 @@ import type { CollectionSchema } from 'src/modules/collections/collection-schema
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { parseFilter } from 'src/modules/records/query/parse-filter';
 import { substitute, type Variables } from './access-rules';
-import { SYSTEM_FIELDS, type AccessAction, type Grant } from './access.types';
+import { SYSTEM_FIELDS, type AccessAction, type CollectionView, type Grant } from './access.types';
 import type { CreatePermissionDto, PermissionResponse, UpdatePermissionDto } from './dto/permission.dto';
 import { buildGrant, type StoredRule } from './grant';
 import { Permission } from './permission.entity';
@@ -44,6 +44,8 @@ const PERMISSIONS_CHANNEL = 'permissions';
 export class AccessService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('AccessService');
   private rules = new Map<string, Rule>();
+  /** Moves on every reload: a cache of something derived from the rules compares it. */
+  private loaded = 0;
   private resync?: NodeJS.Timeout;
 
   constructor(
@@ -90,6 +92,22 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
     const vars: Variables = { userId: caller?.id ?? NO_USER, roles, now: new Date().toISOString() };
     // A field dropped under a rule: that rule grants nothing rather than opening up.
     return buildGrant(rules, action, schema, this.registry, vars, (rule, error) => this.logger.warn(`permission ${rule.id} no longer applies to "${collection}": ${error.message}`));
+  }
+
+  /** Changes whenever the rules may have. */
+  get generation(): number {
+    return this.loaded;
+  }
+
+  /** What one role's own rules allow, by collection (for the per-role OpenAPI document). */
+  roleView(role: string): Map<string, CollectionView> {
+    const views = new Map<string, CollectionView>();
+    for (const rule of this.rules.values()) {
+      if (rule.role !== role) continue;
+      const view: CollectionView = views.get(rule.collection) ?? {};
+      views.set(rule.collection, { ...view, [rule.action]: { fields: rule.fields, presets: Object.keys(rule.presets ?? {}) } });
+    }
+    return views;
   }
 
   list(): PermissionResponse[] {
@@ -153,6 +171,7 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
       rules.set(key(rule.role, rule.collection, rule.action), rule);
     }
     this.rules = rules;
+    this.loaded += 1;
   }
 
   /** Filters must parse against the collection, fields and presets must name its fields, each part only where it applies. */

@@ -22,3 +22,6 @@ export interface Grant {
   /** create/update: the record as written must match this (variables substituted), else the write is undone. */
   readonly check?: FilterNode;
 }
+
+/** What one role's rules allow on one collection, for documentation: per action, the allow-list (null: all) and the preset fields. */
+export type CollectionView = Partial<Record<AccessAction, { readonly fields: readonly string[] | null; readonly presets: readonly string[] }>>;
