@@ -198,6 +198,42 @@ describe('roles: custom roles, several per user, OR-merged rules, write checks',
     await admin.request('PATCH', `/api/v1/permissions/${id}`, { body: { rowFilter: { status: 'published' }, fields: ['title', 'status'] } });
   });
 
+  test('GET /docs/openapi.json?role= shows what that role may do; who may ask for which role', async () => {
+    const docs = (c: Client, role?: string) => c.get(`/docs/openapi.json${role === undefined ? '' : `?role=${encodeURIComponent(role)}`}`);
+    const records = '/api/v1/collections/articles/records';
+    const methods = (doc: any, path: string) => Object.keys(doc.paths[path] ?? {}).filter((k) => k !== 'parameters').sort();
+    const props = (doc: any, schema: string) => Object.keys(doc.components.schemas[schema]?.properties ?? {}).sort();
+
+    const full = (await docs(api)).body;
+    assert.deepEqual(methods(full, records), ['get', 'post'], 'without ?role the whole document, as before');
+    const pub = await docs(api, 'public');
+    assert.equal(pub.status, 200, pub.text);
+    assert.equal(pub.body.paths[records], undefined, 'public has no rule on articles');
+    assert.ok(pub.body.paths['/api/v1/auth/login'], 'static routes stay');
+
+    const asUser = await docs(plain, 'user');
+    assert.equal(asUser.status, 200, asUser.text);
+    assert.deepEqual(methods(asUser.body, records), ['get']);
+    assert.deepEqual(methods(asUser.body, `${records}/{id}`), ['get']);
+    assert.deepEqual(props(asUser.body, 'ArticlesRecord'), ['created_at', 'id', 'status', 'title', 'updated_at']);
+    assert.equal(asUser.body.components.schemas.ArticlesCreate, undefined);
+    assert.deepEqual(methods(asUser.body, '/api/v1/collections/boards/records'), ['get']);
+
+    const asEditor = await docs(editor, 'editor');
+    assert.equal(asEditor.status, 200, asEditor.text);
+    assert.deepEqual(props(asEditor.body, 'ArticlesRecord'), ['created_at', 'id', 'secret', 'title', 'updated_at'], 'the editor rule alone');
+    assert.equal(asEditor.body.paths['/api/v1/collections/boards/records'], undefined);
+
+    assert.equal((await docs(admin, 'editor')).status, 200, 'an administrator may see any role');
+    assert.deepEqual(methods((await docs(admin, 'admin')).body, records), ['get', 'post']);
+    assertProblem(await docs(plain, 'editor'), 403, 'forbidden', 'a role the user does not hold');
+    assertProblem(await docs(plain, 'admin'), 403, 'forbidden');
+    assertProblem(await docs(api, 'user'), 403, 'forbidden', 'anonymous asking for user');
+    assertInvalid(await docs(admin, 'nope'), ['role']);
+    assertInvalid(await docs(plain, 'Bad Name'), ['role']);
+    assertProblem(await api.get('/docs/openapi.json?role=user', { token: 'not-a-token' }), 401, 'unauthorized');
+  });
+
   describe('write checks', () => {
     let tasks: ReturnType<typeof recordsOf>;
     let mine: Rec;
