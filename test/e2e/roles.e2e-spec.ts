@@ -234,6 +234,14 @@ describe('roles: custom roles, several per user, OR-merged rules, write checks',
     assertProblem(await api.get('/docs/openapi.json?role=user', { token: 'not-a-token' }), 401, 'unauthorized');
   });
 
+  test('the GDPR export lists the custom roles held', async () => {
+    const exported = await editor.get('/api/v1/users/me/export');
+    assert.equal(exported.status, 200, exported.text);
+    assert.deepEqual(exported.body.roles.map((r: { role: string }) => r.role), ['editor']);
+    assert.ok(!Number.isNaN(Date.parse(exported.body.roles[0].since)));
+    assert.deepEqual((await plain.get('/api/v1/users/me/export')).body.roles, []);
+  });
+
   describe('write checks', () => {
     let tasks: ReturnType<typeof recordsOf>;
     let mine: Rec;
