@@ -37,6 +37,8 @@ export class RolesService implements OnModuleInit, OnApplicationShutdown {
   /** Memberships applied from messages, with when they arrived: a reload that started before them must not undo them. */
   private readonly recent = new Map<string, { roles: readonly string[]; at: number }>();
   private resync?: NodeJS.Timeout;
+  private loading?: Promise<void>;
+  private again = false;
 
   constructor(
     @InjectRepository(RoleRow) private readonly repository: Repository<RoleRow>,
@@ -165,7 +167,30 @@ export class RolesService implements OnModuleInit, OnApplicationShutdown {
     return { userId, roles, effective: effectiveRoles(user.role, roles) };
   }
 
-  async reload(): Promise<void> {
+  /**
+   * Re-reads roles and memberships. One load at a time; a reload asked for
+   * while one runs loads again after it (that one may have read before the
+   * change), and the caller waits for that.
+   */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.load();
+        } while (this.again);
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
     const started = Date.now();
     const [roles, memberships] = await Promise.all([this.repository.find(), this.memberships.find()]);
     const members = new Map<string, string[]>();
