@@ -534,6 +534,34 @@ describe('sign-in with OpenID Connect', () => {
     }
   });
 
+  test('an administrator who must enrol gets the same restricted tokens through a provider as with a password; once enrolled, the MFA challenge', async () => {
+    const strictEnv = await createTestEnvironment({ BASALT_PUBLIC_URL: `http://127.0.0.1:${closedPort}`, BASALT_OIDC_PROVIDERS: providersSetting, BASALT_MFA_REQUIRED_FOR_ADMINS: 'true' });
+    const strict = await startBasalt({ env: { ...strictEnv.env, PORT: String(closedPort) } });
+    const strictApi = client(strict.url);
+    try {
+      const sub = subject('strict-admin', { email: ADMIN.email, email_verified: true });
+      const first = await signIn({ basaltUrl: strict.url, login: sub });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.user.role, 'admin');
+      const token = first.body.accessToken;
+      assertProblem(await strictApi.get('/api/v1/users', { token }), 403, 'mfa-enrolment-required');
+      assert.equal((await strictApi.get('/api/v1/auth/me', { token })).status, 200);
+
+      const started = await strictApi.post('/api/v1/auth/mfa/totp', undefined, { token });
+      assert.equal(started.status, 201, started.text);
+      const confirmed = await strictApi.post('/api/v1/auth/mfa/totp/confirm', { code: totpCode(started.body.secret) }, { token });
+      assert.equal(confirmed.status, 200, confirmed.text);
+
+      const mfaToken = assertChallenge(await signIn({ basaltUrl: strict.url, login: sub }));
+      const verified = await strictApi.post('/api/v1/auth/mfa/verify', { mfaToken, recoveryCode: confirmed.body.recoveryCodes[0] });
+      assert.equal(verified.status, 200, verified.text);
+      assert.equal((await strictApi.get('/api/v1/users', { token: verified.body.accessToken })).status, 200, 'a full administrator now');
+    } finally {
+      await strict.stop();
+      await strictEnv.cleanup();
+    }
+  });
+
   test('a provider that cannot be reached: 502, and Basalt keeps serving the others', async () => {
     const down = await api.get('/api/v1/auth/oidc/down/authorize');
     assertProblem(down, 502, 'oidc-provider-unavailable');
