@@ -42,6 +42,8 @@ export class AppConfig {
   readonly http: { corsOrigins: string[] | true | false; bodyLimit: number };
   readonly queue: { processing: boolean };
   readonly docs: { enabled: boolean };
+  /** Server-Sent Events: heartbeat interval, reconnect hint, per-subscriber buffer cap (events). */
+  readonly realtime: { heartbeatMs: number; retryMs: number; bufferEvents: number };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
 
@@ -90,6 +92,7 @@ export class AppConfig {
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
+    this.realtime = { heartbeatMs: env.BASALT_REALTIME_HEARTBEAT_SECONDS * 1000, retryMs: env.BASALT_REALTIME_RETRY_MS, bufferEvents: env.BASALT_REALTIME_BUFFER_EVENTS };
     this.shutdown = { drainDelayMs: env.BASALT_DRAIN_DELAY_MS, timeoutMs: env.BASALT_SHUTDOWN_TIMEOUT_MS };
     this.health = {
       timeoutMs: env.BASALT_HEALTH_TIMEOUT_MS,
