@@ -29,8 +29,11 @@ describe('Last-Event-ID', () => {
     assert.deepEqual(planResume(3, null, 10), { kind: 'expired', after: 3, oldest: null });
   });
 
-  test('an id at or past the newest position has nothing to replay, even when nothing is kept', () => {
+  test('the newest position has nothing to replay, even when nothing is kept', () => {
     assert.deepEqual(planResume(10, null, 10), { kind: 'replay', after: 10 });
-    assert.deepEqual(planResume(99, 5, 10), { kind: 'replay', after: 99 });
+  });
+
+  test('an id past the newest position is not ours: the client is told rather than waiting for positions that mean something else', () => {
+    assert.deepEqual(planResume(99, 5, 10), { kind: 'unknown', after: 99 });
   });
 });

@@ -10,7 +10,9 @@ export type ResumePlan =
   /** Send every event after `after`, then go on live. */
   | { kind: 'replay'; after: number }
   /** Events after `after` are no longer kept: tell the client, then go on live. */
-  | { kind: 'expired'; after: number; oldest: number | null };
+  | { kind: 'expired'; after: number; oldest: number | null }
+  /** An id past the newest position (another installation, a restored database): tell the client, then go on live. */
+  | { kind: 'unknown'; after: number };
 
 /** `Last-Event-ID` (header) as a position; undefined when absent; null when it is not one of ours. */
 export function parseLastEventId(raw: string | string[] | undefined): number | undefined | null {
@@ -28,8 +30,8 @@ export function parseLastEventId(raw: string | string[] | undefined): number | u
  */
 export function planResume(lastEventId: number | undefined, oldest: number | null, latest: number): ResumePlan {
   if (lastEventId === undefined) return { kind: 'live' };
-  // Nothing happened since (or the id is from the future, e.g. a restored database): nothing to replay.
-  if (lastEventId >= latest) return { kind: 'replay', after: lastEventId };
+  if (lastEventId > latest) return { kind: 'unknown', after: lastEventId };
+  if (lastEventId === latest) return { kind: 'replay', after: lastEventId };
   if (oldest === null || lastEventId + 1 < oldest) return { kind: 'expired', after: lastEventId, oldest };
   return { kind: 'replay', after: lastEventId };
 }
