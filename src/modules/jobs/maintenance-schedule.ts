@@ -21,7 +21,7 @@ export const SCHEDULES: readonly Schedule[] = [
   { job: MaintenanceJob.OutboxPrune, every: HOUR, description: 'Delete relayed change events older than BASALT_EVENTS_RETENTION_HOURS.' },
 ];
 
-/** Bull's repeat key for a schedule (name:jobId:endDate:tz:every), to find schedules that are no longer wanted. */
+/** Bull's repeat key for a schedule (name:jobId:endDate:every; no endDate), to find schedules that are no longer wanted. */
 export function repeatKey(schedule: Schedule): string {
-  return `${schedule.job}:${schedule.job}:::${schedule.every}`;
+  return `${schedule.job}:${schedule.job}::${schedule.every}`;
 }
