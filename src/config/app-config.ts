@@ -41,6 +41,8 @@ export class AppConfig {
   readonly logRequests: boolean;
   readonly http: { corsOrigins: string[] | true | false; bodyLimit: number };
   readonly queue: { processing: boolean };
+  /** Relayed events are kept `retentionHours` (realtime resume reads them); the relay polls every `pollMs` for other nodes' writes. */
+  readonly events: { retentionHours: number; pollMs: number };
   readonly docs: { enabled: boolean };
   /** Server-Sent Events: heartbeat interval, reconnect hint, per-subscriber buffer cap (events). */
   readonly realtime: { heartbeatMs: number; retryMs: number; bufferEvents: number };
@@ -91,6 +93,7 @@ export class AppConfig {
     this.logRequests = env.BASALT_LOG_REQUESTS;
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
+    this.events = { retentionHours: env.BASALT_EVENTS_RETENTION_HOURS, pollMs: env.BASALT_OUTBOX_POLL_MS };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
     this.realtime = { heartbeatMs: env.BASALT_REALTIME_HEARTBEAT_SECONDS * 1000, retryMs: env.BASALT_REALTIME_RETRY_MS, bufferEvents: env.BASALT_REALTIME_BUFFER_EVENTS };
     this.shutdown = { drainDelayMs: env.BASALT_DRAIN_DELAY_MS, timeoutMs: env.BASALT_SHUTDOWN_TIMEOUT_MS };

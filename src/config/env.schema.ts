@@ -223,6 +223,17 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'must be true or false' })
   BASALT_QUEUE_PROCESSING: boolean = true;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  BASALT_EVENTS_RETENTION_HOURS: number = 24;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  BASALT_OUTBOX_POLL_MS: number = 500;
+
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
   BASALT_DOCS_ENABLED: boolean = true;

@@ -181,7 +181,9 @@ function toPgResult(sql: string, result: Results): PgResult {
   const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
   return {
     rows: result.rows,
-    rowCount: result.affectedRows ?? result.rows.length,
+    // node-postgres counts the rows a statement answers; PGlite's affectedRows counts
+    // the rows changed, which for `WITH w AS (UPDATE ...) SELECT ... FROM w` is not the answer's size.
+    rowCount: command === 'SELECT' || result.rows.length > 0 ? result.rows.length : (result.affectedRows ?? 0),
     command,
     fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
   };

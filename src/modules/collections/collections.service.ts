@@ -14,6 +14,7 @@ import { CollectionResponse, type SchemaEventListResponse } from './dto/collecti
 import type { CreateCollectionDto, UpdateCollectionDto } from './dto/collection-definition.dto';
 import { diffCollection, type FieldInput, type SchemaChange } from './schema-diff';
 import { inSchemaTransaction, recordSchemaEvent } from './schema-transaction';
+import { OutboxService } from 'src/modules/outbox/outbox.service';
 import { searchVectorSql } from 'src/modules/records/query/search-vector';
 
 /** Creating, changing and dropping collections: real DDL, checked first, recorded as schema events. */
@@ -25,6 +26,7 @@ export class CollectionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: CollectionsRegistry,
+    private readonly outbox: OutboxService,
   ) {
     this.dialect = dialectOf(dataSource);
     this.ddl = new Ddl(this.dialect, searchVectorSql);
@@ -48,9 +50,10 @@ export class CollectionsService {
       const schema = toSchema(definition, 1, now, now);
       await this.run(runner, this.ddl.createTable(schema));
       await runner.query(this.sql('INSERT INTO collections (name, definition, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'), [definition.name, JSON.stringify(definition), 1, now, now]);
-      await recordSchemaEvent(runner, this.dialect, { collection: definition.name, action: 'create', changes: definition, actorId: actor.id });
+      await recordSchemaEvent(runner, this.dialect, { collection: definition.name, action: 'create', changes: definition, actorId: actor.id, definition });
     });
     await this.registry.changed();
+    this.outbox.nudge();
     return this.get(definition.name);
   }
 
@@ -70,9 +73,10 @@ export class CollectionsService {
       const after = toSchema(definition, current.version + 1, new Date(current.createdAt), new Date());
       await this.run(runner, this.statementsFor(current, after, diff.changes, diff.searchChanged));
       await runner.query(this.sql('UPDATE collections SET definition = ?, version = ?, updated_at = ? WHERE name = ?'), [JSON.stringify(definition), after.version, new Date(), name]);
-      await recordSchemaEvent(runner, this.dialect, { collection: name, action: 'update', changes: diff.changes, actorId: actor.id });
+      await recordSchemaEvent(runner, this.dialect, { collection: name, action: 'update', changes: diff.changes, actorId: actor.id, definition });
     });
     await this.registry.changed();
+    this.outbox.nudge();
     return this.get(name);
   }
 
@@ -86,9 +90,10 @@ export class CollectionsService {
       }
       await this.run(runner, this.ddl.dropTable(current));
       await runner.query(this.sql('DELETE FROM collections WHERE name = ?'), [name]);
-      await recordSchemaEvent(runner, this.dialect, { collection: name, action: 'delete', changes: { name }, actorId: actor.id });
+      await recordSchemaEvent(runner, this.dialect, { collection: name, action: 'delete', changes: { name }, actorId: actor.id, definition: null });
     });
     await this.registry.changed();
+    this.outbox.nudge();
   }
 
   async history(name: string): Promise<SchemaEventListResponse> {

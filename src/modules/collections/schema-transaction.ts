@@ -1,4 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { appendEvent } from 'src/modules/outbox/outbox-sql';
+import type { CollectionDefinition } from './collection-schema';
 import type { Dialect } from './sql-identifiers';
 
 const LOCK_KEY = 80_457_121;
@@ -35,8 +37,16 @@ export async function inSchemaTransaction<T>(dataSource: DataSource, dialect: Di
   }
 }
 
-/** Appends the schema event; its version is the schema's next, gap-free under the lock. */
-export async function recordSchemaEvent(runner: QueryRunner, dialect: Dialect, event: { collection: string; action: 'create' | 'update' | 'delete'; changes: unknown; actorId: string | null }): Promise<number> {
+/**
+ * Appends the schema event (its version is the schema's next, gap-free under
+ * the lock) and the matching outbox event, which carries the collection's
+ * definition after the change (null once dropped).
+ */
+export async function recordSchemaEvent(
+  runner: QueryRunner,
+  dialect: Dialect,
+  event: { collection: string; action: 'create' | 'update' | 'delete'; changes: unknown; actorId: string | null; definition: CollectionDefinition | null },
+): Promise<number> {
   const [row] = await runner.query('SELECT max(version) AS version FROM schema_events');
   const version = Number(row?.version ?? 0) + 1;
   const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
@@ -48,5 +58,13 @@ export async function recordSchemaEvent(runner: QueryRunner, dialect: Dialect, e
     event.actorId,
     new Date(),
   ]);
+  const outbox = appendEvent(dialect, {
+    type: `schema.${event.action}`,
+    collection: event.collection,
+    recordId: null,
+    actorId: event.actorId,
+    data: event.definition === null ? null : { ...event.definition, version },
+  });
+  await runner.query(outbox.sql, outbox.params);
   return version;
 }

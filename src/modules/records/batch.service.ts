@@ -6,7 +6,6 @@ import type { Grant } from 'src/modules/access/access.types';
 import { RecordAccess, both, type Caller } from './record-access';
 import { RecordsService, type RecordData } from './records.service';
 import { RecordValidator } from './record-validator';
-import { SqlExecutor } from './sql-executor';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
 
 /** Several writes across collections in one transaction: all apply, or none and the first failure is answered. */
@@ -14,7 +13,6 @@ import type { CollectionSchema } from 'src/modules/collections/collection-schema
 export class BatchService {
   constructor(
     private readonly records: RecordsService,
-    private readonly executor: SqlExecutor,
     private readonly validator: RecordValidator,
     private readonly access: RecordAccess,
   ) {}
@@ -71,22 +69,23 @@ export class BatchService {
       const read = restricted[index].read;
       return read ? this.access.shape(record, read) : this.access.present(caller, dto.operations[index].collection, record);
     };
-    return this.executor.transaction(async (tx) => {
+    const actor = caller?.user?.id ?? null;
+    return this.records.writing(async (tx) => {
       const results: BatchResultDto[] = [];
       for (const [index, operation] of dto.operations.entries()) {
         const path = `operations[${index}]`;
         const schema = schemas[index];
         try {
           if (operation.action === 'create') {
-            results.push({ status: 201, record: shown(index, await this.records.insert(tx, schema, operation.data, `${path}.data`)) });
+            results.push({ status: 201, record: shown(index, await this.records.insert(tx, schema, operation.data, `${path}.data`, actor)) });
             continue;
           }
           const ifMatch = parseIfMatch(operation.ifMatch);
           if (restricted) await this.access.lockVisible(tx, schema, operation.id!, restricted[index].where);
           if (operation.action === 'update') {
-            results.push({ status: 200, record: shown(index, await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`)) });
+            results.push({ status: 200, record: shown(index, await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`, actor)) });
           } else {
-            await this.records.delete(tx, schema, operation.id!, ifMatch);
+            await this.records.delete(tx, schema, operation.id!, ifMatch, actor);
             results.push({ status: 204 });
           }
         } catch (error) {
@@ -94,7 +93,7 @@ export class BatchService {
         }
       }
       return { results };
-    });
+    }, true);
   }
 }
 

@@ -72,15 +72,15 @@ export class RecordsController {
   @Post('trash/:id/restore')
   @Roles('admin')
   @HttpCode(200)
-  restore(@Param('name') name: string, @Param('id') id: string): Promise<RecordData> {
-    return this.records.restore(name, id);
+  restore(@Param('name') name: string, @Param('id') id: string, @CurrentUser() user: AuthUser): Promise<RecordData> {
+    return this.records.restore(name, id, { user });
   }
 
   @Delete('trash/:id')
   @Roles('admin')
   @HttpCode(204)
-  async purge(@Param('name') name: string, @Param('id') id: string): Promise<void> {
-    await this.records.purge(name, id);
+  async purge(@Param('name') name: string, @Param('id') id: string, @CurrentUser() user: AuthUser): Promise<void> {
+    await this.records.purge(name, id, { user });
   }
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccessModule } from 'src/modules/access/access.module';
 import { CollectionsModule } from 'src/modules/collections/collections.module';
+import { OutboxModule } from 'src/modules/outbox/outbox.module';
 import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
 import { RecordAccess } from './record-access';
@@ -11,7 +12,7 @@ import { RecordsService } from './records.service';
 import { SqlExecutor } from './sql-executor';
 
 @Module({
-  imports: [CollectionsModule, AccessModule],
+  imports: [CollectionsModule, AccessModule, OutboxModule],
   controllers: [RecordsController, BatchController],
   providers: [RecordAccess, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
   exports: [RecordsService, RecordsReader],

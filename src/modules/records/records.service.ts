@@ -4,6 +4,9 @@ import { NotFoundError, ValidationFailedError } from 'src/common/errors/domain.e
 import { SOFT_DELETE_COLUMN, type CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { UUID } from 'src/modules/collections/definition-rules';
+import type { RecordEventAction } from 'src/modules/outbox/outbox-event';
+import { appendEvent } from 'src/modules/outbox/outbox-sql';
+import { OutboxService } from 'src/modules/outbox/outbox.service';
 import { preconditionFailed, type IfMatch } from './etag';
 import { mapRow } from './query/map-row';
 import { withFreshSchema } from './fresh-schema';
@@ -20,6 +23,8 @@ export type RecordData = Record<string, unknown>;
 /**
  * Writes records and reads them by id. Each operation compiles nothing per
  * request: statements and validators exist once per collection version.
+ * Every write appends its outbox event in the same transaction (on
+ * PostgreSQL in the same statement) and wakes the relay once committed.
  */
 @Injectable()
 export class RecordsService {
@@ -30,6 +35,7 @@ export class RecordsService {
     private readonly executor: SqlExecutor,
     private readonly validator: RecordValidator,
     private readonly access: RecordAccess,
+    private readonly outbox: OutboxService,
   ) {}
 
   collection(name: string): CollectionSchema {
@@ -49,10 +55,11 @@ export class RecordsService {
 
   /** `caller`: whose permissions apply (none for internal calls and administrators). */
   create(name: string, payload: unknown, caller?: Caller): Promise<RecordData> {
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.insert(this.executor, schema, payload, ''));
+    const actor = actorOf(caller);
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.insert(runner, schema, payload, '', actor)));
     const grant = this.access.authorize(caller, name, 'create');
     const data = this.access.writable(payload, grant, '');
-    return withFreshSchema(this.registry, name, async (schema) => this.access.present(caller, name, await this.insert(this.executor, schema, data, '')));
+    return withFreshSchema(this.registry, name, async (schema) => this.access.present(caller, name, await this.writing((runner) => this.insert(runner, schema, data, '', actor))));
   }
 
   /** All or nothing: one transaction for the whole array. */
@@ -66,82 +73,131 @@ export class RecordsService {
     }
     return withFreshSchema(this.registry, name, async (schema) => {
       this.validator.validateAll(schema, 'create', data.map((payload, index) => ({ payload, path: `[${index}]` })));
-      const records = await this.executor.transaction(async (tx) => {
+      const records = await this.writing(async (tx) => {
         const created: RecordData[] = [];
-        for (const [index, payload] of data.entries()) created.push(await this.insert(tx, schema, payload, `[${index}]`));
+        for (const [index, payload] of data.entries()) created.push(await this.insert(tx, schema, payload, `[${index}]`, actorOf(caller)));
         return created;
-      });
+      }, true);
       return this.access.restricted(caller) ? records.map((record) => this.access.present(caller, name, record)) : records;
     });
   }
 
   update(name: string, id: string, payload: unknown, ifMatch: IfMatch, caller?: Caller): Promise<RecordData> {
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.change(this.executor, schema, id, payload, ifMatch, ''));
+    const actor = actorOf(caller);
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.change(runner, schema, id, payload, ifMatch, '', actor)));
     const read = this.access.authorize(caller, name, 'read', id);
     const grant = this.access.authorize(caller, name, 'update', id);
     const data = this.access.writable(payload, { writable: grant.writable }, '');
     return withFreshSchema(this.registry, name, async (schema) => {
-      const record = await this.executor.transaction(async (tx) => {
+      const record = await this.writing(async (tx) => {
         await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
-        return this.change(tx, schema, id, data, ifMatch, '');
-      });
+        return this.change(tx, schema, id, data, ifMatch, '', actor);
+      }, true);
       return this.access.shape(record, read);
     });
   }
 
   remove(name: string, id: string, ifMatch: IfMatch, caller?: Caller): Promise<void> {
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.delete(this.executor, schema, id, ifMatch));
+    const actor = actorOf(caller);
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.delete(runner, schema, id, ifMatch, actor)));
     const read = this.access.authorize(caller, name, 'read', id);
     const grant = this.access.authorize(caller, name, 'delete', id);
     return withFreshSchema(this.registry, name, (schema) =>
-      this.executor.transaction(async (tx) => {
+      this.writing(async (tx) => {
         await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
-        await this.delete(tx, schema, id, ifMatch);
-      }),
+        await this.delete(tx, schema, id, ifMatch, actor);
+      }, true),
     );
   }
 
-  async restore(name: string, id: string): Promise<RecordData> {
-    return withFreshSchema(this.registry, name, async (schema) => {
+  async restore(name: string, id: string, caller?: Caller): Promise<RecordData> {
+    return withFreshSchema(this.registry, name, (schema) => {
       this.requireSoftDelete(schema);
-      const result = await this.run(this.executor, this.writes(schema).restore, [this.id(schema, id)], schema);
-      if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
-      return this.reread(this.executor, schema, result.rows[0], id);
+      return this.writing(async (runner) => {
+        const result = await this.run(runner, this.writes(schema).restore, this.withActor([this.id(schema, id)], actorOf(caller)), schema);
+        if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
+        const record = await this.reread(runner, schema, result.rows[0], id);
+        await this.appendOnMysql(runner, 'restore', schema, record, actorOf(caller));
+        return record;
+      });
     });
   }
 
-  async purge(name: string, id: string): Promise<void> {
-    return withFreshSchema(this.registry, name, async (schema) => {
+  async purge(name: string, id: string, caller?: Caller): Promise<void> {
+    return withFreshSchema(this.registry, name, (schema) => {
       this.requireSoftDelete(schema);
-      const result = await this.run(this.executor, this.writes(schema).purge, [this.id(schema, id)], schema);
-      if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
+      return this.writing(async (runner) => {
+        const before = await this.beforeOnMysql(runner, this.writes(schema).getDeletedById, schema, this.id(schema, id), true);
+        const result = await this.run(runner, this.writes(schema).purge, this.withActor([this.id(schema, id)], actorOf(caller)), schema);
+        if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
+        if (before) await this.appendOnMysql(runner, 'purge', schema, before, actorOf(caller));
+      });
     });
   }
 
-  /** The building blocks the batch endpoint runs inside its own transaction. */
-  async insert(runner: SqlRunner, schema: CollectionSchema, payload: unknown, path: string): Promise<RecordData> {
+  /**
+   * Runs one write and wakes the relay once it committed. A single statement
+   * needs no transaction on PostgreSQL (its event is in the statement); MySQL
+   * appends the event separately, so it always gets one.
+   */
+  async writing<T>(work: (runner: SqlRunner) => Promise<T>, transaction = false): Promise<T> {
+    const result = transaction || this.executor.dialect === 'mysql' ? await this.executor.transaction(work) : await work(this.executor);
+    this.outbox.nudge();
+    return result;
+  }
+
+  /** The building blocks the batch endpoint runs inside its own transaction. `actor`: who the events name. */
+  async insert(runner: SqlRunner, schema: CollectionSchema, payload: unknown, path: string, actor: string | null): Promise<RecordData> {
     const data = this.validator.validate(schema, 'create', payload, path);
     const statements = this.writes(schema);
-    const params = [uuidv7(), ...toParams(schema, data, statements.columns, true)];
+    const params = this.withActor([uuidv7(), ...toParams(schema, data, statements.columns, true)], actor);
     const result = await this.run(runner, statements.insert, params, schema, path);
-    return present(mapRow(result.rows[0], schema, runner.dialect), false);
+    const record = present(mapRow(result.rows[0], schema, runner.dialect), false);
+    await this.appendOnMysql(runner, 'create', schema, record, actor);
+    return record;
   }
 
-  async change(runner: SqlRunner, schema: CollectionSchema, id: string, payload: unknown, ifMatch: IfMatch, path: string): Promise<RecordData> {
+  async change(runner: SqlRunner, schema: CollectionSchema, id: string, payload: unknown, ifMatch: IfMatch, path: string, actor: string | null): Promise<RecordData> {
     const data = this.validator.validate(schema, 'update', payload, path);
     const fields = Object.keys(data).sort();
     const versioned = ifMatch !== undefined && !ifMatch.any;
-    const params = [...toParams(schema, data, fields, false), this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])];
+    const params = this.withActor([...toParams(schema, data, fields, false), this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])], actor);
     const result = await this.run(runner, this.writes(schema).update(fields, versioned), params, schema, path);
     if (result.affected === 0) return this.explainMiss(runner, schema, id, ifMatch);
-    return this.reread(runner, schema, result.rows[0], id);
+    const record = await this.reread(runner, schema, result.rows[0], id);
+    await this.appendOnMysql(runner, 'update', schema, record, actor);
+    return record;
   }
 
-  async delete(runner: SqlRunner, schema: CollectionSchema, id: string, ifMatch: IfMatch): Promise<void> {
+  async delete(runner: SqlRunner, schema: CollectionSchema, id: string, ifMatch: IfMatch, actor: string | null): Promise<void> {
     const versioned = ifMatch !== undefined && !ifMatch.any;
-    const statement = schema.softDelete ? this.writes(schema).softDelete(versioned) : this.writes(schema).delete(versioned);
-    const result = await this.run(runner, statement, [this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])], schema);
+    const statements = this.writes(schema);
+    const before = schema.softDelete ? undefined : await this.beforeOnMysql(runner, statements.getById, schema, this.id(schema, id), false);
+    const statement = schema.softDelete ? statements.softDelete(versioned) : statements.delete(versioned);
+    const result = await this.run(runner, statement, this.withActor([this.id(schema, id), ...(versioned ? [ifMatch.updatedAt] : [])], actor), schema);
     if (result.affected === 0) await this.explainMiss(runner, schema, id, ifMatch);
+    if (runner.dialect !== 'mysql') return;
+    const deleted = before ?? (await this.beforeOnMysql(runner, statements.getDeletedById, schema, this.id(schema, id), true));
+    if (deleted) await this.appendOnMysql(runner, 'delete', schema, deleted, actor);
+  }
+
+  /** PostgreSQL's statements take the actor as their last parameter (their event is in the statement). */
+  private withActor(params: unknown[], actor: string | null): unknown[] {
+    return this.executor.dialect === 'postgres' ? [...params, actor] : params;
+  }
+
+  /** MySQL: the event goes in as its own statement of the same transaction. */
+  private async appendOnMysql(runner: SqlRunner, action: RecordEventAction, schema: CollectionSchema, record: RecordData, actor: string | null): Promise<void> {
+    if (runner.dialect !== 'mysql') return;
+    const event = appendEvent('mysql', { type: `records.${action}`, collection: schema.name, recordId: String(record.id), actorId: actor, data: record });
+    await runner.run('outbox_append', event.sql, event.params);
+  }
+
+  /** MySQL cannot return a deleted row: read (and lock) it first, as the event carries it. */
+  private async beforeOnMysql(runner: SqlRunner, statement: Statement, schema: CollectionSchema, id: string, trash: boolean): Promise<RecordData | undefined> {
+    if (runner.dialect !== 'mysql') return undefined;
+    const row = await this.one(runner, { name: `${statement.name}_lock`, sql: `${statement.sql} FOR UPDATE` }, [id]);
+    return row ? present(mapRow(row, schema, runner.dialect), trash) : undefined;
   }
 
   private async explainMiss(runner: SqlRunner, schema: CollectionSchema, id: string, ifMatch: IfMatch): Promise<never> {
@@ -195,6 +251,10 @@ export class RecordsService {
   private notFound(schema: CollectionSchema, id: string, where = ''): NotFoundError {
     return new NotFoundError(`No record ${JSON.stringify(id)} in "${schema.name}"${where ? ` ${where}` : ''}.`);
   }
+}
+
+function actorOf(caller: Caller | undefined): string | null {
+  return caller?.user?.id ?? null;
 }
 
 /** Live records do not show the trash column; trashed ones do, to say when they were deleted. */
