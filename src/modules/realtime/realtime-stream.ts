@@ -24,6 +24,13 @@ export interface StreamSource {
 }
 
 const FILL_BATCH = 200;
+/**
+ * The relay publishes a pass before committing it, so the newest positions
+ * can be on Redis a moment before the outbox table shows them: an empty read
+ * at the tail is retried for a while before it counts as a gap.
+ */
+const FILL_RETRIES = 40;
+const FILL_RETRY_MS = 50;
 /** After saying why, a client that does not read is cut off. */
 const END_GRACE_MS = 5000;
 
@@ -103,9 +110,14 @@ export class RealtimeStream implements HubSubscriber {
 
   /** Sends what the outbox holds after `last` up to `until`; a gap it cannot fill is announced (`reset`), never skipped silently. */
   private async fill(until: number): Promise<void> {
+    let retries = 0;
     while (!this.closed && this.last < until) {
       const batch = await this.source.readSince(this.last, Math.min(FILL_BATCH, until - this.last));
       const wanted = batch.filter((event) => event.position > this.last && event.position <= until);
+      if (wanted.length === 0 && retries++ < FILL_RETRIES) {
+        await new Promise((resolve) => setTimeout(resolve, FILL_RETRY_MS));
+        continue;
+      }
       if (wanted.length === 0 || wanted[0].position !== this.last + 1) {
         await this.write(sseEvent({ id: until, event: 'reset', data: JSON.stringify({ reason: 'expired', detail: 'Some events since your Last-Event-ID are no longer kept; reload what you show.' }) }));
         this.last = this.lastSentId = until;
