@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -258,5 +259,45 @@ describe('realtime: Server-Sent Events of changes, permission-checked, resumable
     assert.ok(Date.now() - started < 4000, `stopped in ${Date.now() - started} ms`);
     const bye = stream.events.find((e) => e.event === 'disconnect');
     assert.equal(bye?.data.reason, 'shutdown');
+  });
+
+  test('a client that stops reading is disconnected with a reason once its buffer cap is reached', { skip: !SPLIT && 'one node on the embedded database' }, async () => {
+    await createCollection(admin, { name: 'blobs', fields: [{ name: 'body', type: 'text', required: true }] });
+    const nodeD = await startBasalt({ env: { ...env.env, BASALT_QUEUE_PROCESSING: 'false', BASALT_REALTIME_BUFFER_EVENTS: '5', BASALT_BODY_LIMIT: String(4 * 1024 * 1024) } });
+    try {
+      // A raw socket that reads the response head and then nothing: the kernel buffers fill, then the server's.
+      const socket = connect(nodeD.port, '127.0.0.1');
+      let received = '';
+      let closed = false;
+      socket.on('close', () => (closed = true));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(`GET /api/v1/realtime?collections=blobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${adminToken}\r\nAccept: text/event-stream\r\n\r\n`);
+      await new Promise<void>((resolve) => socket.once('data', (chunk) => ((received += chunk), resolve())));
+      assert.match(received, /^HTTP\/1.1 200/);
+      socket.pause();
+
+      const blobs = client(nodeD.url, adminToken);
+      const body = 'x'.repeat(256 * 1024);
+      for (let i = 0; i < 10; i++) {
+        const created = await blobs.post('/api/v1/collections/blobs/records', Array.from({ length: 10 }, () => ({ body })));
+        assert.equal(created.status, 201, created.text.slice(0, 300));
+      }
+      // Now read what the server wrote: it ends with the reason, and the server closed the connection.
+      socket.on('data', (chunk) => (received += chunk));
+      socket.resume();
+      const deadline = Date.now() + 15_000;
+      while (!closed && Date.now() < deadline) await sleep(50);
+      assert.ok(closed, `the server closed the connection: ${received.length} bytes, ends ${JSON.stringify(received.slice(-300))}`);
+      assert.match(received, /event: disconnect\r?\n(?:data: |.*\r?\ndata: ).*"reason":"slow-consumer"/s);
+      const sent = (received.match(/event: records\.create/g) ?? []).length;
+      assert.ok(sent < 100, `only part of the 100 events was written before the cut: ${sent}`);
+      // The node is fine: a new stream works.
+      const fresh = await subscribe(nodeD, 'collections=blobs', { token: adminToken });
+      await recordsOf(blobs, 'blobs').add({ body: 'small' });
+      await fresh.waitFor((all) => all.some((e) => e.data?.record?.body === 'small'));
+      fresh.close();
+    } finally {
+      await nodeD.stop();
+    }
   });
 });

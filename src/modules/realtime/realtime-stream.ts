@@ -93,7 +93,8 @@ export class RealtimeStream implements HubSubscriber {
     this.onClose();
     if (this.raw.destroyed || this.raw.writableEnded) return;
     if (reason) this.raw.write(sseEvent({ event: 'disconnect', data: JSON.stringify({ reason, detail: DISCONNECT_DETAIL[reason] }) }));
-    this.raw.end();
+    // The connection goes with the stream (no keep-alive reuse), at once when the client took everything.
+    this.raw.end(() => this.raw.destroy());
     setTimeout(() => this.raw.destroy(), END_GRACE_MS).unref();
   }
 
