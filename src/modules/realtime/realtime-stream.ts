@@ -94,8 +94,10 @@ export class RealtimeStream implements HubSubscriber {
     if (this.raw.destroyed || this.raw.writableEnded) return;
     if (reason) this.raw.write(sseEvent({ event: 'disconnect', data: JSON.stringify({ reason, detail: DISCONNECT_DETAIL[reason] }) }));
     // The connection goes with the stream (no keep-alive reuse), at once when the client took everything.
-    this.raw.end(() => this.raw.destroy());
-    setTimeout(() => this.raw.destroy(), END_GRACE_MS).unref();
+    // (The socket is taken now: a finished response lets go of it.)
+    const socket = this.raw.socket;
+    this.raw.end(() => socket?.destroy());
+    setTimeout(() => socket?.destroy(), END_GRACE_MS).unref();
   }
 
   private async pump(): Promise<void> {
