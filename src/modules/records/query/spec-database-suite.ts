@@ -7,7 +7,7 @@ import { compileExpandFetch, compileReverseExpandFetch } from './compile-expand'
 import { compileCount, compileList } from './compile-list';
 import type { CompiledQuery } from './compiled-query';
 import { encodeCursor } from './cursor';
-import type { ListQuery } from './list-query';
+import type { FilterNode, ListQuery } from './list-query';
 import { aggregateRowMapper, mapRow } from './map-row';
 import { parseFilter } from './parse-filter';
 import { parseListQuery, type RawListQuery } from './parse-list-query';
@@ -327,6 +327,29 @@ export function databaseSuite(name: string, dialect: Dialect, open: () => Promis
       const companyIds = fetchedAuthors.map((row) => String(row.company));
       const fetchedCompanies = await db.query(compileExpandFetch(companies, companyIds, dialect, author.projection.expand[0].projection));
       assert.deepEqual(fetchedCompanies.map((row) => row.name).sort(), ['Acme', 'Acme Sub']);
+    });
+
+    it('leaves out of expansions the related records a row filter hides, at every level', async () => {
+      const ids = [uuid(10), uuid(11), uuid(13)];
+      const where = parseFilter({ $or: [{ active: false }, { 'company.name': 'Acme' }] }, authors, schemas, { param: 'permission' });
+      const fetched = await db.query(compileExpandFetch(authors, ids, dialect, { fields: ['name'], expand: [] }, { where, schemas }));
+      assert.deepEqual(fetched.map((row) => row.name).sort(), ['Ada', 'Bob'], 'Dee works for Acme Sub');
+      const few = parseFilter({ likes: { $gte: 3 } }, comments, schemas, { param: 'permission' });
+      const children = await db.query(compileReverseExpandFetch(comments, 'article', [uuid(100), uuid(101), uuid(102)], dialect, { fields: ['body'], expand: [] }, { where: few, schemas }));
+      assert.deepEqual(children.map((row) => row.body), ['First 3', 'First 4', 'Second a']);
+      // A share of 1 per parent (1000 parents): the filter applies before the cap, so each parent's first readable child is the one kept.
+      const parents = [uuid(100), uuid(101), ...Array.from({ length: 998 }, (_, i) => uuid(20_000 + i))];
+      const capped = await db.query(compileReverseExpandFetch(comments, 'article', parents, dialect, { fields: ['body'], expand: [] }, { where: few, schemas }));
+      assert.deepEqual(capped.map((row) => row.body), ['First 3', 'First 4', 'Second a']);
+    });
+
+    it('narrows a relation path to the related records a row filter allows', async () => {
+      const hidden = parseFilter({ name: { $ne: 'Ada' } }, authors, schemas, { param: 'permission' });
+      const query = parseListQuery(articles, { filter: '{"author.name": "Ada"}', limit: '500' }, schemas);
+      const narrowed = { ...query, filter: { ...(query.filter as Extract<FilterNode, { kind: 'relation' }>), node: { kind: 'and' as const, nodes: [(query.filter as Extract<FilterNode, { kind: 'relation' }>).node, hidden] } } };
+      assert.deepEqual(idsOf(await db.query(compileList(narrowed, articles, schemas, dialect))), []);
+      const [count] = await db.query(compileCount(narrowed, articles, schemas, dialect));
+      assert.equal(Number(count.count), 0);
     });
 
     it('expands reverse relations for all parents at once, capping each parent fairly', async () => {
