@@ -83,6 +83,19 @@ export class RecordsReader {
     });
   }
 
+  /**
+   * Whether a live `collection` record matches `where` (no permissions
+   * apply): the one with id `id`, or, with `id` undefined, any. One
+   * `SELECT id … LIMIT 1`; RecordVisibility resolves relation paths with it.
+   */
+  exists(collection: string, where: FilterNode, id: string | undefined): Promise<boolean> {
+    return withFreshSchema(this.registry, collection, async (schema) => {
+      const query = parseListQuery(schema, { fields: 'id', limit: '1' }, this.registry);
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: id === undefined ? where : both({ kind: 'compare', field: 'id', op: 'eq', value: id }, where) });
+      return (await this.run(compiled)).length > 0;
+    });
+  }
+
   /** One query per expansion level, for the whole page. */
   private async expand(records: RecordData[], expansions: readonly Expansion[], read: ReadAccess | undefined): Promise<void> {
     for (const expansion of expansions) {
