@@ -62,7 +62,7 @@ export class RecordAccess {
   checkQuery(caller: Caller, query: ListQuery, schema: CollectionSchema, grant: Grant): ReadAccess {
     const errors: FieldError[] = [];
     const hidden = (g: Grant, field: string) => g.readable !== undefined && !(SYSTEM_FIELDS as readonly string[]).includes(field) && !g.readable.includes(field);
-    const filter = query.filter && this.checkFilter(caller, query.filter, schema.name, grant, errors, hidden);
+    const filter = query.filter && this.checkFilter(caller, query.filter, schema.name, grant, errors, hidden, 'filter.');
     for (const key of query.sort) if (hidden(grant, key.field)) errors.push({ field: 'sort', message: `you may not read "${key.field}"` });
     if (query.search !== undefined && grant.readable !== undefined) errors.push({ field: 'search', message: 'is not available to you on this collection (some of its fields are hidden)' });
     if (query.aggregate) {
@@ -159,25 +159,25 @@ export class RecordAccess {
    * relation's condition ANDed with the related collection's row filter, so
    * the relation's subquery only sees records the caller may read.
    */
-  private checkFilter(caller: Caller, node: FilterNode, collection: string, grant: Grant, errors: FieldError[], hidden: (g: Grant, field: string) => boolean): FilterNode {
+  private checkFilter(caller: Caller, node: FilterNode, collection: string, grant: Grant, errors: FieldError[], hidden: (g: Grant, field: string) => boolean, at: string): FilterNode {
     switch (node.kind) {
       case 'and':
       case 'or':
-        return { kind: node.kind, nodes: node.nodes.map((child) => this.checkFilter(caller, child, collection, grant, errors, hidden)) };
+        return { kind: node.kind, nodes: node.nodes.map((child) => this.checkFilter(caller, child, collection, grant, errors, hidden, at)) };
       case 'not':
-        return { kind: 'not', node: this.checkFilter(caller, node.node, collection, grant, errors, hidden) };
+        return { kind: 'not', node: this.checkFilter(caller, node.node, collection, grant, errors, hidden, at) };
       case 'relation': {
-        if (hidden(grant, node.field)) errors.push({ field: `filter.${node.field}`, message: `you may not read "${node.field}"` });
+        if (hidden(grant, node.field)) errors.push({ field: `${at}${node.field}`, message: `you may not read "${node.field}"` });
         const related = this.readGrant(caller, node.target);
         if (!related) {
-          errors.push({ field: `filter.${node.field}`, message: `you may not filter through "${node.field}": you may not read "${node.target}"` });
+          errors.push({ field: `${at}${node.field}`, message: `you may not filter through "${node.field}": you may not read "${node.target}"` });
           return node;
         }
-        const inner = this.checkFilter(caller, node.node, node.target, related, errors, hidden);
+        const inner = this.checkFilter(caller, node.node, node.target, related, errors, hidden, `${at}${node.field}.`);
         return { ...node, node: both(inner, related.where)! };
       }
       default:
-        if (hidden(grant, node.field)) errors.push({ field: `filter.${node.field}`, message: `you may not read "${node.field}" of "${collection}"` });
+        if (hidden(grant, node.field)) errors.push({ field: `${at}${node.field}`, message: `you may not read "${node.field}" of "${collection}"` });
         return node;
     }
   }
