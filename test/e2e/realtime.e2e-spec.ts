@@ -7,7 +7,7 @@ import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnviro
 import { TEST_DIALECT } from '../support/databases';
 import { make } from '../support/factories';
 import { client, type Client } from '../support/http';
-import { assertProblem, createCollection, recordsOf, sleep } from '../support/records';
+import { createCollection, recordsOf, sleep } from '../support/records';
 import { SseStream } from '../support/sse';
 
 // Two processes cannot share the embedded database, so the two-node topology (two API nodes with

@@ -8,6 +8,7 @@ import { CollectionsRegistry } from 'src/modules/collections/collections.registr
 import type { OutboxEvent } from 'src/modules/outbox/outbox-event';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
 import { evaluateFilter } from 'src/modules/records/query/evaluate-filter';
+import { modelOf } from 'src/modules/records/query/collection-model';
 import type { FilterNode } from 'src/modules/records/query/list-query';
 import { parseFilterParam } from 'src/modules/records/query/parse-filter';
 import { RecordVisibility } from 'src/modules/records/record-visibility';
@@ -57,6 +58,8 @@ export class RealtimeService {
     if (query.filter !== undefined) {
       if (names.length !== 1) throw new ValidationFailedError([{ field: 'filter', message: 'needs exactly one collection in `collections`' }]);
       filter = parseFilterParam(query.filter, this.registry.get(names[0])!, this.registry);
+      // An event carries one record: a path into another collection would need a query per event and subscriber.
+      if (filter && namesRelation(filter)) throw new ValidationFailedError([{ field: 'filter', message: 'may not follow relations (dotted paths) in a subscription' }]);
     }
     const header = parseLastEventId(lastEventIdHeader);
     if (header === null) throw new ValidationFailedError([{ field: 'Last-Event-ID', message: 'must be a non-negative integer (an event id this API sent)' }]);
@@ -112,8 +115,23 @@ export class RealtimeService {
     if (!event.data) return undefined;
     const record = await this.visibility.visibleTo(subscription.user, event.collection, event.data);
     if (!record) return undefined;
-    if (subscription.filter && !evaluateFilter(subscription.filter, record)) return undefined;
+    if (subscription.filter && !this.matches(subscription.filter, event.collection, record)) return undefined;
     return { ...base, data: JSON.stringify({ type: event.type, collection: event.collection, id: event.recordId, record, at: event.at }) };
+  }
+
+  /**
+   * The subscriber's own filter, on the record as they may see it (a hidden
+   * field counts as null, so the filter cannot probe it). A filter the
+   * collection's current version no longer fits (a field was dropped) matches nothing.
+   */
+  private matches(filter: FilterNode, collection: string, record: Record<string, unknown>): boolean {
+    const schema = this.registry.get(collection);
+    if (!schema) return false;
+    try {
+      return evaluateFilter(filter, record, modelOf(schema).fields, () => false) === true;
+    } catch {
+      return false;
+    }
   }
 
   private mayRead(user: AuthUser | undefined, collection: string): boolean {
@@ -132,4 +150,16 @@ function resetEvent(plan: Extract<ResumePlan, { kind: 'expired' | 'unknown' }>, 
       ? `Events after ${plan.after} are no longer kept (the oldest kept is ${plan.oldest ?? 'none'}); reload what you show, then follow the stream.`
       : `Event ${plan.after} is not one this API sent; reload what you show, then follow the stream.`;
   return { id: latest, event: 'reset', data: JSON.stringify({ reason: plan.kind, detail }) };
+}
+
+function namesRelation(node: FilterNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.nodes.some(namesRelation);
+    case 'not':
+      return namesRelation(node.node);
+    default:
+      return node.kind === 'relation';
+  }
 }
