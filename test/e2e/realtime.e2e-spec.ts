@@ -198,6 +198,10 @@ describe('realtime: Server-Sent Events of changes, permission-checked, resumable
       const named = JSON.stringify(opened.problem);
       assert.ok(named.includes(field), `${query} should name ${field}: ${named}`);
     }
+    await createCollection(admin, { name: 'replies', fields: [{ name: 'article', type: 'relation', target: 'articles', onDelete: 'cascade' }] });
+    const throughRelation = await SseStream.open(url(nodeA, `collections=replies&filter=${encodeURIComponent('{"article.title":"x"}')}`), { token: adminToken });
+    assert.equal(throughRelation.status, 400, JSON.stringify(throughRelation.problem));
+    assert.match(JSON.stringify(throughRelation.problem), /may not follow relations/);
     const badHeader = await SseStream.open(url(nodeA, 'collections=articles'), { token: adminToken, lastEventId: 'abc' });
     assert.equal(badHeader.status, 400);
     assert.ok(JSON.stringify(badHeader.problem).includes('Last-Event-ID'));
