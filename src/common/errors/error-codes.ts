@@ -15,6 +15,7 @@ export const ErrorCode = {
   InvalidAccountToken: 'invalid-account-token',
   EmailAlreadyVerified: 'email-already-verified',
   TooManyLoginAttempts: 'too-many-login-attempts',
+  RateLimited: 'rate-limited',
   WrongPassword: 'wrong-password',
   CannotChangeOwnAccount: 'cannot-change-own-account',
   ApiKeyForbidden: 'api-key-forbidden',

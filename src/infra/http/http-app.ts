@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from 'src/app.module';
+import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
 import type { RedisConnection } from 'src/infra/queue/redis-connection';
@@ -39,6 +40,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  app.get(MetricsService).instrument(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
@@ -54,6 +56,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
   app.enableVersioning({ type: VersioningType.URI });

@@ -6,7 +6,7 @@ export const QueueName = {
   System: 'system',
   /** Outgoing email (src/modules/mail). */
   Mail: 'mail',
-  /** Every relayed outbox event, job name 'event' (src/modules/outbox). */
+  /** Every relayed outbox event, in batches, job name 'batch' (src/modules/outbox). */
   Events: 'events',
   /** Scheduled housekeeping (src/modules/jobs): repeatable jobs, one run per schedule across every node. */
   Maintenance: 'maintenance',
@@ -50,8 +50,8 @@ export const MAIL_JOB_OPTIONS = {
 } as const;
 
 export const EventsJob = {
-  /** One outbox event (data: OutboxEvent), jobId `event:<id>` so a relay that runs twice enqueues it once. */
-  Event: 'event',
+  /** One relay batch of outbox events (data: EventBatch). A batch sent twice is handled once: consumers deduplicate on event ids. */
+  Batch: 'batch',
 } as const;
 
 export const MaintenanceJob = {
