@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { AppConfig } from 'src/config/app-config';
 import { RedisChannels } from 'src/infra/queue/redis-channels';
 import { DrainState } from 'src/modules/health/drain-state';
-import { EVENTS_CHANNEL, type OutboxEvent } from 'src/modules/outbox/outbox-event';
+import { EVENTS_CHANNEL, parseEventsMessage, type OutboxEvent } from 'src/modules/outbox/outbox-event';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
 
 /** What the hub needs of an open stream. */
@@ -85,17 +85,21 @@ export class RealtimeHub implements OnModuleInit, OnApplicationShutdown {
     this.chain = this.chain.then(task).catch((error) => this.logger.error({ err: error }, 'realtime event handling failed'));
   }
 
+  /** One message is one relay batch: consecutive events in position order. */
   private async receive(message: string): Promise<void> {
-    let event: OutboxEvent;
+    let events: OutboxEvent[];
     try {
-      event = JSON.parse(message) as OutboxEvent;
+      events = parseEventsMessage(message);
     } catch {
       this.logger.warn('ignored an events message that is not JSON');
       return;
     }
-    if (!Number.isSafeInteger(event.position) || event.position <= this.position) return;
-    if (event.position > this.position + 1) await this.catchUp(event.position - 1);
-    this.dispatch(event);
+    if (!Array.isArray(events)) return;
+    for (const event of events) {
+      if (!Number.isSafeInteger(event.position) || event.position <= this.position) continue;
+      if (event.position > this.position + 1) await this.catchUp(event.position - 1);
+      this.dispatch(event);
+    }
   }
 
   /** Reads what this node missed, up to `until`, from the outbox. A failure leaves the gap to each stream's own fill. */
