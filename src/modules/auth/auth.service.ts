@@ -3,13 +3,14 @@ import { AppConfig } from 'src/config/app-config';
 import { DomainError, NotFoundError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
+import { RolesService } from 'src/modules/access/roles.service';
 import { UserResponse } from 'src/modules/users/dto/user.response';
 import { UsersService } from 'src/modules/users/users.service';
 import type { RegisterDto } from './dto/register.dto';
 import type { LoginDto } from './dto/login.dto';
 import type { TokenResponse } from './dto/token.response';
 import { AccountEmailService } from './account-email.service';
-import { LoginThrottle } from './login-throttle.service';
+import { LoginThrottle, type LoginAttempt } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher';
 import { SessionControlService } from './session-control.service';
 import { SessionsService, type ClientInfo } from './sessions.service';
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly accountEmail: AccountEmailService,
     private readonly mfa: MfaService,
     private readonly mfaChallenges: MfaChallengeStore,
+    private readonly roles: RolesService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<TokenResponse> {
@@ -59,12 +61,22 @@ export class AuthService {
       this.throttle.failed(attempt, user?.id ?? null);
       throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
     }
+    return this.afterFirstFactor(user, client, attempt);
+  }
+
+  /**
+   * The one place that decides between tokens and a second step, for every
+   * first factor (a password here, an OpenID provider in OidcService): an
+   * account with a confirmed TOTP factor gets a challenge and no session.
+   * A password attempt stays counted until the second factor passes
+   * (MfaLoginService).
+   */
+  async afterFirstFactor(user: { id: string; email: string }, client: ClientInfo, passwordAttempt?: LoginAttempt): Promise<TokenResponse | MfaChallengeResponse> {
     if (await this.mfa.isEnabled(user.id)) {
-      // No session yet; the attempt stays counted until the second factor passes (MfaLoginService).
-      const mfaToken = await this.mfaChallenges.issue({ userId: user.id, email: user.email, passwordAttempt: attempt });
+      const mfaToken = await this.mfaChallenges.issue({ userId: user.id, email: user.email, passwordAttempt });
       return { mfaRequired: true, mfaToken, mfaExpiresIn: MFA_CHALLENGE_TTL_SECONDS };
     }
-    await this.throttle.succeeded(attempt);
+    if (passwordAttempt) await this.throttle.succeeded(passwordAttempt);
     return this.signIn(user.id, client);
   }
 
@@ -78,7 +90,7 @@ export class AuthService {
   async me(caller: AuthUser): Promise<UserResponse> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('The account no longer exists.');
-    return { ...UserResponse.from(user), mfaEnabled: await this.mfa.isEnabled(user.id) };
+    return { ...UserResponse.from(user), roles: this.roles.rolesOf(caller), mfaEnabled: await this.mfa.isEnabled(user.id) };
   }
 
   /** Opens a session for an account already authenticated (password here; an OpenID provider in OidcService) and issues the token pair. */
