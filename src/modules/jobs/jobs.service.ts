@@ -31,8 +31,11 @@ export class JobsService {
 
   async get(queueName: string, id: string): Promise<JobResponse> {
     const queue = this.queues.get(queueName);
-    const job = await this.find(queue, id);
-    return detail(queue, job, await job.getState());
+    let job = await this.find(queue, id);
+    const state = await job.getState();
+    // It finished between the two reads: read it again, so its result matches its state.
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = await this.find(queue, id);
+    return detail(queue, job, state);
   }
 
   /** A failed job goes back to waiting with its attempts reset; any other state is a 409. */
