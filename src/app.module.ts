@@ -13,10 +13,12 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
+import { JobsModule } from './modules/jobs/jobs.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RateLimitsModule } from './modules/rate-limits/rate-limits.module';
+import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RecordsModule } from './modules/records/records.module';
 import { GdprModule } from './modules/users/gdpr/gdpr.module';
 import { UsersModule } from './modules/users/users.module';
@@ -32,7 +34,21 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, RateLimitsModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule, MetricsModule],
+      imports: [
+        ...infrastructure(config, redis, config.queue.processing),
+        HealthModule,
+        UsersModule,
+        AuthModule,
+        RateLimitsModule,
+        ApiKeysModule,
+        GdprModule,
+        CollectionsModule,
+        OpenApiModule,
+        RecordsModule,
+        MetricsModule,
+        RealtimeModule,
+        JobsModule.forApi({ processing: config.queue.processing }),
+      ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -50,6 +50,8 @@ export class AppConfig {
   /** Requests per window per caller (0: no limit); see src/modules/rate-limits. */
   readonly rateLimits: { windowMs: number; anonymous: number; user: number; apiKey: number; auth: number };
   readonly docs: { enabled: boolean };
+  /** Server-Sent Events: heartbeat interval, reconnect hint, per-subscriber buffer cap (events). */
+  readonly realtime: { heartbeatMs: number; retryMs: number; bufferEvents: number };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
 
@@ -112,6 +114,7 @@ export class AppConfig {
       auth: env.BASALT_RATE_LIMIT_AUTH,
     };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
+    this.realtime = { heartbeatMs: env.BASALT_REALTIME_HEARTBEAT_SECONDS * 1000, retryMs: env.BASALT_REALTIME_RETRY_MS, bufferEvents: env.BASALT_REALTIME_BUFFER_EVENTS };
     this.shutdown = { drainDelayMs: env.BASALT_DRAIN_DELAY_MS, timeoutMs: env.BASALT_SHUTDOWN_TIMEOUT_MS };
     this.health = {
       timeoutMs: env.BASALT_HEALTH_TIMEOUT_MS,

@@ -294,6 +294,27 @@ export class EnvironmentVariables {
   @IsBoolean({ message: 'must be true or false' })
   BASALT_DOCS_ENABLED: boolean = true;
 
+  /** Realtime: seconds between `: ping` comments on an idle event stream (proxies close silent connections). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  BASALT_REALTIME_HEARTBEAT_SECONDS: number = 25;
+
+  /** Realtime: the `retry:` hint, milliseconds a client waits before reconnecting. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  BASALT_REALTIME_RETRY_MS: number = 3000;
+
+  /** Realtime: events a subscriber may have waiting (not yet written to its socket) before it is disconnected as too slow. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  BASALT_REALTIME_BUFFER_EVENTS: number = 1000;
+
   @Transform(toInt)
   @IsInt()
   @Min(0)

@@ -41,7 +41,8 @@ export class LoggingModule {
                 genReqId: (req) => (req as unknown as { id: string }).id,
                 customProps: () => ({ service: 'basalt' }),
                 serializers: {
-                  req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+                  // The realtime route takes `?access_token=` (EventSource cannot send headers): never log it.
+                  req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]') }),
                   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
                 },
                 autoLogging: config.logRequests ? { ignore: (req) => (req.url ?? '').startsWith('/health') } : false,

@@ -8,7 +8,12 @@ export const QueueName = {
   Mail: 'mail',
   /** Every relayed outbox event, in batches, job name 'batch' (src/modules/outbox). */
   Events: 'events',
+  /** Scheduled housekeeping (src/modules/jobs): repeatable jobs, one run per schedule across every node. */
+  Maintenance: 'maintenance',
 } as const;
+
+/** Every queue, for the jobs module, the worker and the health check. */
+export const QUEUE_NAMES: readonly QueueName[] = Object.values(QueueName);
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -48,3 +53,12 @@ export const EventsJob = {
   /** One relay batch of outbox events (data: EventBatch). A batch sent twice is handled once: consumers deduplicate on event ids. */
   Batch: 'batch',
 } as const;
+
+export const MaintenanceJob = {
+  /** Deletes expired account tokens and long-expired or long-revoked sessions. */
+  AuthCleanup: 'auth-cleanup',
+  /** Deletes relayed outbox events older than the retention window (BASALT_EVENTS_RETENTION_HOURS). */
+  OutboxPrune: 'outbox-prune',
+} as const;
+
+export type MaintenanceJob = (typeof MaintenanceJob)[keyof typeof MaintenanceJob];

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { createRedisClient } from 'src/infra/redis/redis-runtime';
-import { DEFAULT_JOB_OPTIONS, QueueName } from './queue-names';
+import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queue-names';
 import { RedisConnection } from './redis-connection';
 import { SystemProcessor } from './system.processor';
 
@@ -35,7 +35,7 @@ export class QueueModule {
             };
           },
         }),
-        BullModule.registerQueue({ name: QueueName.System }, { name: QueueName.Mail }, { name: QueueName.Events }),
+        BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],
       providers: options.processing ? [SystemProcessor] : [],
       exports: [BullModule],

@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { API_KEY_ACCESS, type ApiKeyAccessKind } from 'src/common/decorators/api-key-access.decorator';
+import { ACCEPTS_QUERY_TOKEN } from 'src/common/decorators/query-token.decorator';
 import { IS_OPTIONAL_AUTH } from 'src/common/decorators/optional-auth.decorator';
 import { IS_PUBLIC } from 'src/common/decorators/public.decorator';
 import { DomainError, UnauthorizedError } from 'src/common/errors/domain.error';
@@ -29,7 +30,13 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   override canActivate(context: ExecutionContext) {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined>; method: string; params?: unknown; body?: unknown; user?: unknown }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | string[] | undefined>; method: string; params?: unknown; body?: unknown; query?: Record<string, unknown>; user?: unknown }>();
+    const queryToken = request.query?.access_token;
+    if (request.headers.authorization === undefined && typeof queryToken === 'string' && this.reflector.getAllAndOverride<boolean>(ACCEPTS_QUERY_TOKEN, [context.getHandler(), context.getClass()])) {
+      request.headers.authorization = `Bearer ${queryToken}`;
+    }
     const apiKey = presentedApiKey(request.headers);
     if (apiKey !== undefined) return this.authenticateApiKey(context, request, apiKey);
     // Anonymous only when no credential at all is presented; any Authorization header is verified (a bad one is a 401).

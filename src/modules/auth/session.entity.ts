@@ -31,6 +31,7 @@ export class Session {
   @Column({ name: 'last_used_at' })
   lastUsedAt: Date;
 
+  @Index('sessions_expires_at_idx')
   @Column({ name: 'expires_at' })
   expiresAt: Date;
 

@@ -4,12 +4,20 @@ import { Injectable } from '@nestjs/common';
 @Injectable()
 export class DrainState {
   private drainingSince?: Date;
+  private readonly listeners: (() => void)[] = [];
 
   get draining(): boolean {
     return this.drainingSince !== undefined;
   }
 
   startDraining(): void {
-    this.drainingSince ??= new Date();
+    if (this.drainingSince) return;
+    this.drainingSince = new Date();
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Runs `listener` when draining starts: long-lived connections (event streams) must end before the listener closes. */
+  onDrain(listener: () => void): void {
+    this.listeners.push(listener);
   }
 }

@@ -38,7 +38,8 @@ export class OutboxService {
       `SELECT ${EVENT_COLUMNS} FROM outbox_events WHERE position > ${this.p(1)} ORDER BY position LIMIT ${Math.max(1, Math.floor(limit))}`,
       [afterPosition],
     );
-    return rows.map(toEvent);
+    // Not rows.map(toEvent): map would pass the index as toEvent's position argument.
+    return rows.map((row) => toEvent(row));
   }
 
   /** The first position still kept, or null when nothing relayed is kept. */

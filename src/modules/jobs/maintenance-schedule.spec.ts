@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MaintenanceJob } from 'src/infra/queue/queue-names';
+import { repeatKey, SCHEDULES } from './maintenance-schedule';
+
+test('every maintenance job has exactly one schedule', () => {
+  assert.deepEqual(SCHEDULES.map((s) => s.job).sort(), Object.values(MaintenanceJob).sort());
+});
+
+test("repeat keys follow Bull's format (name:jobId:endDate:every) and differ between schedules", () => {
+  assert.equal(repeatKey({ job: MaintenanceJob.AuthCleanup, every: 3600000, description: '' }), 'auth-cleanup:auth-cleanup::3600000');
+  assert.equal(new Set(SCHEDULES.map(repeatKey)).size, SCHEDULES.length);
+});
