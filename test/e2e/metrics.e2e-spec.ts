@@ -70,6 +70,7 @@ describe('metrics: Prometheus text at /metrics', () => {
     assert.ok(writes >= 1, 'record writes timed');
     for (const queue of ['system', 'mail', 'events']) assert.notEqual(sample(text, 'basalt_queue_jobs', { queue, state: 'waiting' }), undefined, queue);
     assert.equal(typeof sample(text, 'basalt_outbox_pending_events'), 'number');
+    assert.equal(sample(text, 'basalt_realtime_subscribers'), 0);
     assert.equal(typeof sample(text, 'basalt_outbox_lag_seconds'), 'number');
     for (const name of ['basalt_process_cpu_seconds_total', 'basalt_nodejs_eventloop_lag_seconds', 'basalt_nodejs_heap_size_used_bytes', 'basalt_nodejs_active_handles_total']) {
       assert.equal(typeof sample(text, name), 'number', name);

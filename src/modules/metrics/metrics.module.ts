@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { OutboxModule } from 'src/modules/outbox/outbox.module';
+import { RealtimeModule } from 'src/modules/realtime/realtime.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Module({
-  imports: [OutboxModule],
+  imports: [OutboxModule, RealtimeModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

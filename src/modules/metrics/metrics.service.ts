@@ -10,6 +10,7 @@ import { poolStats } from 'src/infra/database/pool-stats';
 import { queryDuration } from 'src/infra/database/query-timings';
 import { QueueName } from 'src/infra/queue/queue-names';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
+import { RealtimeHub } from 'src/modules/realtime/realtime-hub.service';
 
 const STARTED = Symbol('metricsStarted');
 type Timed = FastifyRequest & { [STARTED]?: bigint };
@@ -56,6 +57,7 @@ export class MetricsService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly moduleRef: ModuleRef,
     private readonly outbox: OutboxService,
+    hub: RealtimeHub,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'basalt_' });
     this.registry.registerMetric(queryDuration);
@@ -87,6 +89,14 @@ export class MetricsService implements OnModuleInit {
             for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
           }),
         );
+      },
+    });
+    new Gauge({
+      name: 'basalt_realtime_subscribers',
+      help: 'Server-Sent Event streams open on this node.',
+      registers,
+      collect() {
+        this.set(hub.size);
       },
     });
     const relay = this.outbox;

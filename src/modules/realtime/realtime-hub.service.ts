@@ -64,6 +64,7 @@ export class RealtimeHub implements OnModuleInit, OnApplicationShutdown {
     return this.position;
   }
 
+  /** Open streams on this node. */
   get size(): number {
     return this.subscribers.size;
   }

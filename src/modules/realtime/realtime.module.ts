@@ -12,5 +12,7 @@ import { RealtimeService } from './realtime.service';
   imports: [OutboxModule, RecordsModule, AccessModule, CollectionsModule],
   controllers: [RealtimeController],
   providers: [RealtimeHub, RealtimeService],
+  // The hub's subscriber count is a metric.
+  exports: [RealtimeHub],
 })
 export class RealtimeModule {}
