@@ -8,6 +8,8 @@ export const QueueName = {
   Mail: 'mail',
   /** Every relayed outbox event, job name 'event' (src/modules/outbox). */
   Events: 'events',
+  /** One job per webhook delivery (src/modules/webhooks). */
+  Webhooks: 'webhooks',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -48,3 +50,25 @@ export const EventsJob = {
   /** One outbox event (data: OutboxEvent), jobId `event:<id>` so a relay that runs twice enqueues it once. */
   Event: 'event',
 } as const;
+
+export const WebhooksJob = {
+  /** Send one delivery (data: { deliveryId }); jobId `delivery:<id>` (a replay: `delivery:<id>:replay:<n>`). */
+  Deliver: 'deliver',
+} as const;
+
+/** The custom backoff the `webhooks` queue registers: exponential with full jitter (src/modules/webhooks/webhook-retry.ts). */
+export const WEBHOOK_BACKOFF = 'webhook-jitter';
+
+/**
+ * Webhook delivery jobs. `attempts` and the backoff's base delay come from
+ * configuration (BASALT_WEBHOOK_MAX_ATTEMPTS, BASALT_WEBHOOK_RETRY_BASE_MS);
+ * every attempt is also logged in webhook_attempts, so Bull keeps few jobs.
+ */
+export function webhookJobOptions(attempts: number, baseDelayMs: number) {
+  return {
+    attempts,
+    backoff: { type: WEBHOOK_BACKOFF, options: { baseDelayMs } },
+    removeOnComplete: true,
+    removeOnFail: 1000,
+  };
+}
