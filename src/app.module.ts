@@ -18,6 +18,7 @@ import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RecordsModule } from './modules/records/records.module';
 import { GdprModule } from './modules/users/gdpr/gdpr.module';
 import { UsersModule } from './modules/users/users.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /** What every Basalt process holds: configuration, logs, the database, the queues and their processors (mail). */
 export function infrastructure(config: AppConfig, redis: RedisConnection, processing: boolean): DynamicModule[] {
@@ -30,7 +31,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule, WebhooksModule.forRoot({ processing: config.queue.processing })],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -32,6 +32,8 @@ export const ErrorCode = {
   OidcEmailMissing: 'oidc-email-missing',
   OidcProviderUnavailable: 'oidc-provider-unavailable',
   Conflict: 'conflict',
+  WebhookInactive: 'webhook-inactive',
+  DeliveryInProgress: 'delivery-in-progress',
   SchemaConflict: 'schema-conflict',
   CollectionExists: 'collection-exists',
   CollectionInUse: 'collection-in-use',

@@ -1,0 +1,16 @@
+import { Process, Processor } from '@nestjs/bull';
+import type { Job } from 'bull';
+import { EventsJob, QueueName } from 'src/infra/queue/queue-names';
+import type { OutboxEvent } from 'src/modules/outbox/outbox-event';
+import { WebhookFanoutService } from './webhook-fanout.service';
+
+/** An adapter: every relayed event (the `events` queue) fans out to the webhooks it matches. Bull retries a failed fan-out. */
+@Processor(QueueName.Events)
+export class WebhookEventsProcessor {
+  constructor(private readonly fanout: WebhookFanoutService) {}
+
+  @Process(EventsJob.Event)
+  async event(job: Job<OutboxEvent>): Promise<void> {
+    await this.fanout.fanOut(job.data);
+  }
+}
