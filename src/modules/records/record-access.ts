@@ -21,10 +21,16 @@ export interface Caller {
   readonly user: AuthUser | undefined;
 }
 
-/** A read grant resolved for one request; `expansions` holds the read grants of expanded collections by expansion path. */
+/**
+ * A read grant resolved for one request. `expansions` holds the read grants
+ * of expanded collections by expansion path (their `where` filters the
+ * expanded records); `filter` is the request's filter with each relation
+ * path narrowed to the related records the caller may read.
+ */
 export interface ReadAccess {
   readonly grant: Grant;
   readonly expansions: ReadonlyMap<Expansion, Grant>;
+  readonly filter?: FilterNode;
 }
 
 /** Applies AccessService grants to the records routes: query checks, row checks, field allow-lists, presets. */
@@ -47,13 +53,16 @@ export class RecordAccess {
   /**
    * A list or get query may only name readable fields (filter, sort, fields,
    * group_by, aggregates), may not search when some fields are hidden, and
-   * may only expand (or filter through) collections the caller reads without
-   * a row filter. Refusals are 400s naming the parameter.
+   * may only expand (or filter through) collections the caller may read.
+   * A related collection read through a row filter is not refused: its
+   * records the caller may not read are left out of expansions (null, or
+   * absent from a reverse list) and match no relation-path filter, so they
+   * can neither be seen nor probed. Refusals are 400s naming the parameter.
    */
   checkQuery(caller: Caller, query: ListQuery, schema: CollectionSchema, grant: Grant): ReadAccess {
     const errors: FieldError[] = [];
     const hidden = (g: Grant, field: string) => g.readable !== undefined && !(SYSTEM_FIELDS as readonly string[]).includes(field) && !g.readable.includes(field);
-    if (query.filter) this.checkFilter(caller, query.filter, schema.name, grant, errors, hidden);
+    const filter = query.filter && this.checkFilter(caller, query.filter, schema.name, grant, errors, hidden, 'filter.');
     for (const key of query.sort) if (hidden(grant, key.field)) errors.push({ field: 'sort', message: `you may not read "${key.field}"` });
     if (query.search !== undefined && grant.readable !== undefined) errors.push({ field: 'search', message: 'is not available to you on this collection (some of its fields are hidden)' });
     if (query.aggregate) {
@@ -70,8 +79,8 @@ export class RecordAccess {
           continue;
         }
         const related = this.readGrant(caller, expansion.collection);
-        if (!related || related.where) {
-          errors.push({ field: 'expand', message: `you may not expand "${name}": its records of "${expansion.collection}" are not all readable to you` });
+        if (!related) {
+          errors.push({ field: 'expand', message: `you may not expand "${name}": you may not read "${expansion.collection}"` });
           continue;
         }
         if (expansion.kind === 'reverse' && hidden(related, expansion.field)) {
@@ -84,7 +93,7 @@ export class RecordAccess {
     };
     visit(query.projection, grant, '');
     if (errors.length > 0) throw new ValidationFailedError(errors);
-    return { grant, expansions };
+    return filter ? { grant, expansions, filter } : { grant, expansions };
   }
 
   /** Drops the fields the grant hides (system fields always show). */
@@ -144,25 +153,32 @@ export class RecordAccess {
     }
   }
 
-  /** Relation paths in a filter reach other collections: the caller must read them unfiltered, and the fields named. */
-  private checkFilter(caller: Caller, node: FilterNode, collection: string, grant: Grant, errors: FieldError[], hidden: (g: Grant, field: string) => boolean): void {
+  /**
+   * Relation paths in a filter reach other collections: the caller must be
+   * allowed to read them and the fields named. Returns the filter with each
+   * relation's condition ANDed with the related collection's row filter, so
+   * the relation's subquery only sees records the caller may read.
+   */
+  private checkFilter(caller: Caller, node: FilterNode, collection: string, grant: Grant, errors: FieldError[], hidden: (g: Grant, field: string) => boolean, at: string): FilterNode {
     switch (node.kind) {
       case 'and':
       case 'or':
-        for (const child of node.nodes) this.checkFilter(caller, child, collection, grant, errors, hidden);
-        return;
+        return { kind: node.kind, nodes: node.nodes.map((child) => this.checkFilter(caller, child, collection, grant, errors, hidden, at)) };
       case 'not':
-        this.checkFilter(caller, node.node, collection, grant, errors, hidden);
-        return;
+        return { kind: 'not', node: this.checkFilter(caller, node.node, collection, grant, errors, hidden, at) };
       case 'relation': {
-        if (hidden(grant, node.field)) errors.push({ field: `filter.${node.field}`, message: `you may not read "${node.field}"` });
+        if (hidden(grant, node.field)) errors.push({ field: `${at}${node.field}`, message: `you may not read "${node.field}"` });
         const related = this.readGrant(caller, node.target);
-        if (!related || related.where) errors.push({ field: `filter.${node.field}`, message: `you may not filter through "${node.field}": its records of "${node.target}" are not all readable to you` });
-        else this.checkFilter(caller, node.node, node.target, related, errors, hidden);
-        return;
+        if (!related) {
+          errors.push({ field: `${at}${node.field}`, message: `you may not filter through "${node.field}": you may not read "${node.target}"` });
+          return node;
+        }
+        const inner = this.checkFilter(caller, node.node, node.target, related, errors, hidden, `${at}${node.field}.`);
+        return { ...node, node: both(inner, related.where)! };
       }
       default:
-        if (hidden(grant, node.field)) errors.push({ field: `filter.${node.field}`, message: `you may not read "${node.field}" of "${collection}"` });
+        if (hidden(grant, node.field)) errors.push({ field: `${at}${node.field}`, message: `you may not read "${node.field}" of "${collection}"` });
+        return node;
     }
   }
 }

@@ -6,6 +6,7 @@ import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
 import { RecordAccess } from './record-access';
 import { RecordValidator } from './record-validator';
+import { RecordVisibility } from './record-visibility';
 import { RecordsController } from './records.controller';
 import { RecordsReader } from './records.reader';
 import { RecordsService } from './records.service';
@@ -14,7 +15,7 @@ import { SqlExecutor } from './sql-executor';
 @Module({
   imports: [CollectionsModule, AccessModule, OutboxModule],
   controllers: [RecordsController, BatchController],
-  providers: [RecordAccess, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
-  exports: [RecordsService, RecordsReader],
+  providers: [RecordAccess, RecordVisibility, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
+  exports: [RecordsService, RecordsReader, RecordVisibility],
 })
 export class RecordsModule {}

@@ -4,7 +4,8 @@ import type { CollectionSchema } from 'src/modules/collections/collection-schema
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { UUID } from 'src/modules/collections/definition-rules';
 import { compileAggregate } from './query/compile-aggregate';
-import { compileExpandFetch, compileReverseExpandFetch } from './query/compile-expand';
+import type { Grant } from 'src/modules/access/access.types';
+import { compileExpandFetch, compileReverseExpandFetch, type ExpandFilter } from './query/compile-expand';
 import { compileCount, compileList } from './query/compile-list';
 import type { CompiledQuery } from './query/compiled-query';
 import { encodeCursor } from './query/cursor';
@@ -39,8 +40,10 @@ export class RecordsReader {
   list(name: string, raw: RawQuery, trash: boolean, caller?: Caller): Promise<ListAnswer> {
     const grant = this.access.restricted(caller) ? this.access.authorize(caller, name, 'read') : undefined;
     return withFreshSchema(this.registry, name, async (schema) => {
-      const query = parseListQuery(schema, raw, this.registry, { trash });
-      const read = grant && this.access.restricted(caller) ? this.access.checkQuery(caller, query, schema, grant) : undefined;
+      const parsed = parseListQuery(schema, raw, this.registry, { trash });
+      const read = grant && this.access.restricted(caller) ? this.access.checkQuery(caller, parsed, schema, grant) : undefined;
+      // Relation paths narrowed to what the caller may read: lists, counts and aggregates alike.
+      const query = read?.filter ? { ...parsed, filter: read.filter } : parsed;
       const extra = { where: grant?.where };
       if (query.aggregate) {
         const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect, extra));
@@ -80,6 +83,19 @@ export class RecordsReader {
     });
   }
 
+  /**
+   * Whether a live `collection` record matches `where` (no permissions
+   * apply): the one with id `id`, or, with `id` undefined, any. One
+   * `SELECT id … LIMIT 1`; RecordVisibility resolves relation paths with it.
+   */
+  exists(collection: string, where: FilterNode, id: string | undefined): Promise<boolean> {
+    return withFreshSchema(this.registry, collection, async (schema) => {
+      const query = parseListQuery(schema, { fields: 'id', limit: '1' }, this.registry);
+      const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: id === undefined ? where : both({ kind: 'compare', field: 'id', op: 'eq', value: id }, where) });
+      return (await this.run(compiled)).length > 0;
+    });
+  }
+
   /** One query per expansion level, for the whole page. */
   private async expand(records: RecordData[], expansions: readonly Expansion[], read: ReadAccess | undefined): Promise<void> {
     for (const expansion of expansions) {
@@ -89,7 +105,7 @@ export class RecordsReader {
         const ids = records.map((r) => r[expansion.field]).filter((v): v is string => typeof v === 'string');
         const byId = new Map<string, RecordData>();
         if (ids.length > 0) {
-          const compiled = compileExpandFetch(related, ids, this.executor.dialect, expansion.projection);
+          const compiled = compileExpandFetch(related, ids, this.executor.dialect, expansion.projection, this.expandFilter(grant));
           const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
           await this.expand(children, expansion.projection.expand, read);
           for (const child of children) byId.set(child.id as string, this.access.shape(pick(child, compiled.outputFields), grant));
@@ -98,7 +114,7 @@ export class RecordsReader {
       } else {
         const byParent = new Map<string, RecordData[]>();
         if (records.length > 0) {
-          const compiled = compileReverseExpandFetch(related, expansion.field, records.map((r) => r.id as string), this.executor.dialect, expansion.projection);
+          const compiled = compileReverseExpandFetch(related, expansion.field, records.map((r) => r.id as string), this.executor.dialect, expansion.projection, this.expandFilter(grant));
           const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
           await this.expand(children, expansion.projection.expand, read);
           for (const child of children) {
@@ -110,6 +126,11 @@ export class RecordsReader {
         for (const record of records) record[expansion.name] = byParent.get(record.id as string) ?? [];
       }
     }
+  }
+
+  /** The related collection's row filter: records the caller may not read stay out of expansions. */
+  private expandFilter(grant: Grant | undefined): ExpandFilter | undefined {
+    return grant?.where ? { where: grant.where, schemas: this.registry } : undefined;
   }
 
   private async count(query: ListQuery, schema: CollectionSchema, where: FilterNode | undefined): Promise<number> {
@@ -125,8 +146,6 @@ export class RecordsReader {
   private async run(compiled: CompiledQuery): Promise<Row[]> {
     return (await this.executor.run<Row>(statementName(compiled.shapeKey), compiled.sql, compiled.params)).rows;
   }
-
-
 }
 
 function pick(record: RecordData, fields: readonly string[]): RecordData {

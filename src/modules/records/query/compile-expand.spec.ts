@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileExpandFetch, compileReverseExpandFetch } from './compile-expand';
+import { parseFilter } from './parse-filter';
 import { parseListQuery } from './parse-list-query';
 import { articles, authors, comments, companies, schemas } from './spec-fixtures';
 
@@ -19,6 +20,21 @@ describe('compileExpandFetch', () => {
     const my = compileExpandFetch(authors, [A, B], 'mysql', projection);
     assert.equal(my.sql, 'SELECT `t`.`id`, `t`.`name`, `t`.`company` FROM `c_authors` AS `t` WHERE `t`.`deleted_at` IS NULL AND `t`.`id` IN (?, ?)');
     assert.deepEqual(my.params, [A, B]);
+  });
+
+  it('ANDs the related collection’s row filter, relation paths included, under its own statement name', () => {
+    const where = parseFilter({ active: true, 'company.name': 'Acme' }, authors, schemas, { param: 'permission' });
+    const pg = compileExpandFetch(authors, [A, B], 'postgres', projection, { where, schemas });
+    assert.equal(
+      pg.sql,
+      'SELECT "t"."id", "t"."name", "t"."company" FROM "c_authors" AS "t" WHERE "t"."deleted_at" IS NULL AND "t"."id" = ANY($1::uuid[]) AND ' +
+        '("t"."active" = $2 AND "t"."company" IN (SELECT "t1"."id" FROM "c_companies" AS "t1" WHERE "t1"."name" = $3))',
+    );
+    assert.deepEqual(pg.params, [[A, B], true, 'Acme']);
+    assert.notEqual(pg.shapeKey, compileExpandFetch(authors, [A, B], 'postgres', projection).shapeKey);
+    const my = compileExpandFetch(authors, [A], 'mysql', projection, { where, schemas });
+    assert.match(my.sql, /AND `t`\.`id` IN \(\?\) AND \(`t`\.`active` = \? AND `t`\.`company` IN \(SELECT `t1`\.`id` FROM `c_companies` AS `t1` WHERE `t1`\.`name` = \?\)\)$/);
+    assert.deepEqual(my.params, [A, true, 'Acme']);
   });
 
   it('reads all fields without a projection, and needs ids', () => {
@@ -47,6 +63,16 @@ describe('compileReverseExpandFetch', () => {
         'FROM `c_comments` AS `t` WHERE `t`.`article` IN (?, ?)) AS `r` WHERE `r`.`_rank` <= ? ORDER BY `r`.`article`, `r`.`id`',
     );
     assert.deepEqual(my.params, [A, B, 501]);
+  });
+
+  it('filters the children before ranking them, so hidden ones take no share', () => {
+    const where = parseFilter({ likes: { $gt: 1 } }, comments, schemas, { param: 'permission' });
+    const pg = compileReverseExpandFetch(comments, 'article', [A, B], 'postgres', projection, { where, schemas });
+    assert.match(pg.sql, /FROM "c_comments" AS "t" WHERE "t"\."article" = ANY\(\$1::uuid\[\]\) AND "t"\."likes" > \$2\) AS "r" WHERE "r"\."_rank" <= \$3 /);
+    assert.deepEqual(pg.params, [[A, B], 1, 501]);
+    assert.notEqual(pg.shapeKey, compileReverseExpandFetch(comments, 'article', [A, B], 'postgres', projection).shapeKey);
+    const my = compileReverseExpandFetch(comments, 'article', [A, B], 'mysql', projection, { where, schemas });
+    assert.deepEqual(my.params, [A, B, 1, 501]);
   });
 
   it('excludes soft-deleted children and shrinks the share as parents grow', () => {

@@ -171,7 +171,7 @@ function randomOperators(random: SeededRandom, type: FieldType | undefined, dept
 }
 
 /** A random filter object: fields with values or operators, $and/$or/$not, sometimes nested past the limits. */
-function randomFilter(random: SeededRandom, collection: CollectionSchema, depth = 0): Record<string, unknown> {
+export function randomFilter(random: SeededRandom, collection: CollectionSchema, depth = 0): Record<string, unknown> {
   const filter: Record<string, unknown> = {};
   for (let i = 0, n = 1 + random.int(3); i < n; i++) {
     const roll = random.int(10);
