@@ -223,6 +223,29 @@ describe('webhooks: signed deliveries, retries, dead letters, replay', () => {
     assert.deepEqual(await deliveriesOf(user, mine.id), []);
   });
 
+  test('a user gets the records their read rule shows, with the fields it allows, through their own filter', async () => {
+    await createCollection(admin, { name: 'posts', fields: [{ name: 'title', type: 'string' }, { name: 'public', type: 'boolean' }, { name: 'internal', type: 'string' }, { name: 'parent', type: 'relation', target: 'posts' }] });
+    const rule = await admin.post('/api/v1/permissions', { role: 'user', collection: 'posts', action: 'read', rowFilter: { public: true }, fields: ['title', 'public'] });
+    assert.equal(rule.status, 201, rule.text);
+    const user = client(basalt.url, (await make.user(client(basalt.url))).accessToken);
+    assertInvalid(await user.post('/api/v1/webhooks', { url: receiver.url('/rel'), events: ['records.*:posts'], filter: { 'parent.title': 'x' } }), ['filter']);
+    await createHook(user, { url: receiver.url('/posts'), events: ['records.create:posts'] });
+    await createHook(user, { url: receiver.url('/posts-filtered'), events: ['records.create:posts'], filter: { title: { $like: 'keep%' } } });
+    await createHook(user, { url: receiver.url('/posts-probe'), events: ['records.create:posts'], filter: { internal: 'x' } });
+    const posts = recordsOf(admin, 'posts');
+    await posts.add({ title: 'hidden', public: false, internal: 'x' });
+    const shown = await posts.add({ title: 'keep me', public: true, internal: 'x' });
+    const other = await posts.add({ title: 'other', public: true, internal: 'x' });
+    await eventually(() => receiver.on('/posts').length >= 2 && receiver.on('/posts-filtered').length >= 1, 10_000, 'the visible records');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(receiver.on('/posts').map((h) => h.body.record.id).sort(), [shown.id, other.id].sort(), 'the row filter hides the private record');
+    const record = receiver.on('/posts').find((h) => h.body.record.id === shown.id)!.body.record;
+    assert.equal(record.internal, undefined, 'a field outside the allow-list is left out');
+    assert.equal(record.title, 'keep me');
+    assert.deepEqual(receiver.on('/posts-filtered').map((h) => h.body.record.id), [shown.id]);
+    assert.equal(receiver.on('/posts-probe').length, 0, 'a filter cannot probe a field the owner may not read');
+  });
+
   test('a redirect to loopback that the allow-list does not cover is refused', async () => {
     const previous = receiver.reply;
     receiver.reply = (hook, index) => (hook.path === '/redirect' ? { status: 307, headers: { location: `http://[::1]:${receiver.port}/redirected` } } : previous(hook, index));

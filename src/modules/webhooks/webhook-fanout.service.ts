@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Queue } from 'bull';
 import { In, Repository } from 'typeorm';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
 import { AppConfig } from 'src/config/app-config';
 import { QueueName, WebhooksJob, webhookJobOptions } from 'src/infra/queue/queue-names';
-import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import type { OutboxEvent } from 'src/modules/outbox/outbox-event';
-import { parseFilter } from 'src/modules/records/query/parse-filter';
 import { matchesEventPattern } from './event-pattern';
-import { recordMatches } from './record-filter-match';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookRecordView } from './webhook-record-view';
 import { Webhook } from './webhook.entity';
@@ -38,13 +35,10 @@ export interface WebhookPayload {
  */
 @Injectable()
 export class WebhookFanoutService {
-  private readonly logger = new Logger('Webhooks');
-
   constructor(
     @InjectRepository(Webhook) private readonly webhooks: Repository<Webhook>,
     @InjectRepository(WebhookDelivery) private readonly deliveries: Repository<WebhookDelivery>,
     @InjectQueue(QueueName.Webhooks) private readonly queue: Queue<DeliveryJobData>,
-    private readonly registry: CollectionsRegistry,
     private readonly view: WebhookRecordView,
     private readonly config: AppConfig,
   ) {}
@@ -60,7 +54,7 @@ export class WebhookFanoutService {
       if (!owners.has(webhook.userId)) owners.set(webhook.userId, this.view.owner(webhook.userId));
       const owner = await owners.get(webhook.userId)!;
       if (!owner) continue;
-      const payload = this.payloadFor(webhook, owner, event);
+      const payload = await this.payloadFor(webhook, owner, event);
       if (!payload) continue;
       rows.push(this.deliveries.create({ id: randomUUID(), webhookId: webhook.id, eventId: event.id, eventType: event.type, status: 'pending', attempts: 0, payload: JSON.stringify(payload), createdAt: now, updatedAt: now }));
     }
@@ -74,29 +68,14 @@ export class WebhookFanoutService {
   }
 
   /** What this webhook's owner gets for the event, or undefined when it gets nothing. */
-  private payloadFor(webhook: Webhook, owner: AuthUser, event: OutboxEvent): WebhookPayload | undefined {
+  private async payloadFor(webhook: Webhook, owner: AuthUser, event: OutboxEvent): Promise<WebhookPayload | undefined> {
     const base = { id: event.id, type: event.type, time: event.at, collection: event.collection };
     if (event.type.startsWith('schema.')) {
       // Collection definitions are administrators' business.
       return owner.role === 'admin' ? { ...base, schema: event.data } : undefined;
     }
     if (!event.data || !event.recordId) return undefined;
-    const record = this.view.visibleTo(owner, event.collection, event.data);
-    if (!record) return undefined;
-    // On the record as the owner sees it: a filter cannot probe fields the owner may not read.
-    if (webhook.filter && !this.filterMatches(webhook, event.collection, record)) return undefined;
-    return { ...base, recordId: event.recordId, record };
-  }
-
-  private filterMatches(webhook: Webhook, collection: string, record: Record<string, unknown>): boolean {
-    const schema = this.registry.get(collection);
-    if (!schema) return false;
-    try {
-      return recordMatches(parseFilter(JSON.parse(webhook.filter!), schema, this.registry), record);
-    } catch (error) {
-      // The collection changed under the filter (a field was dropped): deliver nothing rather than everything.
-      this.logger.warn(`webhook ${webhook.id}: its filter no longer applies to "${collection}": ${(error as Error).message}`);
-      return false;
-    }
+    const record = await this.view.forOwner(owner, event.collection, event.data, { webhookId: webhook.id, text: webhook.filter });
+    return record ? { ...base, recordId: event.recordId, record } : undefined;
   }
 }

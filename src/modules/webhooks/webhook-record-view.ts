@@ -1,23 +1,30 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
-import { AccessService } from 'src/modules/access/access.service';
-import { SYSTEM_FIELDS } from 'src/modules/access/access.types';
+import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
+import { modelOf } from 'src/modules/records/query/collection-model';
+import { evaluateFilter } from 'src/modules/records/query/evaluate-filter';
+import type { FilterNode } from 'src/modules/records/query/list-query';
+import { parseFilter } from 'src/modules/records/query/parse-filter';
+import { RecordVisibility } from 'src/modules/records/record-visibility';
 import { UsersService } from 'src/modules/users/users.service';
-import { recordMatches } from './record-filter-match';
 
 type Row = Record<string, unknown>;
 
 /**
- * The record as a webhook's owner may read it: undefined when the owner is
- * gone or disabled, has no read permission on the collection, or the
- * permission's row filter excludes the record; otherwise only the fields
- * the owner may read.
+ * What a webhook's owner gets of a record: nothing when the owner is gone or
+ * disabled or may not read it (RecordVisibility: read rule, row filter,
+ * field allow-list), else the record as they may read it, if it passes the
+ * webhook's own filter, evaluated on that view so a filter cannot probe
+ * fields the owner may not read.
  */
 @Injectable()
 export class WebhookRecordView {
+  private readonly logger = new Logger('Webhooks');
+
   constructor(
     private readonly users: UsersService,
-    private readonly access: AccessService,
+    private readonly visibility: RecordVisibility,
+    private readonly registry: CollectionsRegistry,
   ) {}
 
   async owner(userId: string): Promise<AuthUser | undefined> {
@@ -26,16 +33,35 @@ export class WebhookRecordView {
     return { id: user.id, role: user.role, sessionId: '' };
   }
 
-  visibleTo(owner: AuthUser, collection: string, record: Row): Row | undefined {
-    let grant;
+  async forOwner(owner: AuthUser, collection: string, record: Row, filter: { webhookId: string; text: string | null }): Promise<Row | undefined> {
+    const visible = await this.visibility.visibleTo(owner, collection, record);
+    if (!visible || !filter.text) return visible;
+    const schema = this.registry.get(collection);
+    if (!schema) return undefined;
+    let node: FilterNode;
     try {
-      grant = this.access.authorize(owner, collection, 'read');
-    } catch {
+      node = parseFilter(JSON.parse(filter.text), schema, this.registry);
+    } catch (error) {
+      // The collection changed under the filter (a field was dropped): deliver nothing rather than everything.
+      this.logger.warn(`webhook ${filter.webhookId}: its filter no longer applies to "${collection}": ${(error as Error).message}`);
       return undefined;
     }
-    if (grant.where && !recordMatches(grant.where, record)) return undefined;
-    if (!grant.readable) return record;
-    const fields = new Set<string>([...SYSTEM_FIELDS, ...grant.readable]);
-    return Object.fromEntries(Object.entries(record).filter(([field]) => fields.has(field)));
+    // Relation paths are refused when a filter is saved; should one appear, it matches nothing.
+    return evaluateFilter(node, visible, modelOf(schema).fields, () => false) === true ? visible : undefined;
+  }
+}
+
+/** Whether a parsed filter walks a relation (webhook filters may not: the related record is not in the event). */
+export function usesRelation(node: FilterNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.nodes.some(usesRelation);
+    case 'not':
+      return usesRelation(node.node);
+    case 'relation':
+      return true;
+    default:
+      return false;
   }
 }

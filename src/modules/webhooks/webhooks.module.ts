@@ -2,8 +2,8 @@ import { BullModule } from '@nestjs/bull';
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { WEBHOOK_BACKOFF, QueueName } from 'src/infra/queue/queue-names';
-import { AccessModule } from 'src/modules/access/access.module';
 import { CollectionsModule } from 'src/modules/collections/collections.module';
+import { RecordsModule } from 'src/modules/records/records.module';
 import { UsersModule } from 'src/modules/users/users.module';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
@@ -32,8 +32,8 @@ export class WebhooksModule {
       module: WebhooksModule,
       imports: [
         UsersModule,
-        AccessModule,
         CollectionsModule,
+        RecordsModule,
         TypeOrmModule.forFeature([Webhook, WebhookDelivery, WebhookAttempt]),
         BullModule.registerQueue({
           name: QueueName.Webhooks,

@@ -18,6 +18,7 @@ import type { CreateWebhookDto, DeliveriesQueryDto, UpdateWebhookDto } from './d
 import type { CreatedWebhookResponse, WebhookDeliveryListResponse, WebhookDeliveryResponse, WebhookListResponse, WebhookResponse } from './dto/webhook.response';
 import { WebhookAttempt } from './webhook-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
+import { usesRelation } from './webhook-record-view';
 import { Webhook } from './webhook.entity';
 import type { DeliveryJobData } from './webhooks.queue';
 
@@ -169,7 +170,9 @@ export class WebhooksService {
     }
     const schema = this.registry.get(collection);
     if (!schema) throw new ValidationFailedError([{ field: 'events', message: `no collection "${collection}"` }]);
-    parseFilter(filter, schema, this.registry, { param: 'filter' });
+    if (usesRelation(parseFilter(filter, schema, this.registry, { param: 'filter' }))) {
+      throw new ValidationFailedError([{ field: 'filter', message: 'may not follow relations (the event holds only the record itself)' }]);
+    }
     return JSON.stringify(filter);
   }
 }
