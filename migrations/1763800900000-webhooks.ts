@@ -4,7 +4,8 @@ import { columns } from './column-types';
 /**
  * `webhooks`: subscriptions (owner, target URL, event patterns, optional
  * record filter, the signing secret). `webhook_deliveries`: one row per
- * (webhook, event), unique, holding the body as sent so a replay resends it.
+ * (webhook, event), unique, holding the body as sent so a replay resends it,
+ * and the id of the Bull job that carries it (the sweeper checks it is alive).
  * `webhook_attempts`: one row per HTTP attempt (status, duration, response
  * excerpt, error).
  */
@@ -46,6 +47,7 @@ export class Webhooks1763800900000 implements MigrationInterface {
           c.string('event_type', 32),
           c.string('status', 16),
           c.integer('attempts'),
+          c.string('job_id', 100),
           c.text('payload', false),
           c.timestamp('created_at'),
           c.timestamp('updated_at'),

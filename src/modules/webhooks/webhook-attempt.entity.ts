@@ -27,6 +27,6 @@ export class WebhookAttempt {
   @Column({ type: 'varchar', length: 500, nullable: true })
   error: string | null;
 
-  @Column({ name: 'at' })
+  @Column({ name: 'at', type: Date })
   at: Date;
 }

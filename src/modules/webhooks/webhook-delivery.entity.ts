@@ -27,12 +27,16 @@ export class WebhookDelivery {
   @Column({ type: 'integer' })
   attempts: number;
 
+  /** The Bull job that carries the delivery now: `delivery:<id>`, or a replay's or sweep's. */
+  @Column({ name: 'job_id', type: 'varchar', length: 100 })
+  jobId: string;
+
   @Column({ type: 'text' })
   payload: string;
 
-  @Column({ name: 'created_at' })
+  @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 
-  @Column({ name: 'updated_at' })
+  @Column({ name: 'updated_at', type: Date })
   updatedAt: Date;
 }

@@ -56,14 +56,15 @@ export class WebhookFanoutService {
       if (!owner) continue;
       const payload = await this.payloadFor(webhook, owner, event);
       if (!payload) continue;
-      rows.push(this.deliveries.create({ id: randomUUID(), webhookId: webhook.id, eventId: event.id, eventType: event.type, status: 'pending', attempts: 0, payload: JSON.stringify(payload), createdAt: now, updatedAt: now }));
+      const id = randomUUID();
+      rows.push(this.deliveries.create({ id, jobId: `delivery:${id}`, webhookId: webhook.id, eventId: event.id, eventType: event.type, status: 'pending', attempts: 0, payload: JSON.stringify(payload), createdAt: now, updatedAt: now }));
     }
     if (rows.length === 0) return 0;
     await this.deliveries.createQueryBuilder().insert().into(WebhookDelivery).values(rows).orIgnore().execute();
     // Rows an earlier run inserted are enqueued again: a job id that is still queued is not added twice.
-    const pending = await this.deliveries.find({ select: { id: true }, where: { eventId: event.id, webhookId: In(rows.map((row) => row.webhookId)), status: 'pending' } });
+    const pending = await this.deliveries.find({ select: { id: true, jobId: true }, where: { eventId: event.id, webhookId: In(rows.map((row) => row.webhookId)), status: 'pending' } });
     const options = webhookJobOptions(this.config.webhooks.maxAttempts, this.config.webhooks.retryBaseMs);
-    await Promise.all(pending.map((row) => this.queue.add(WebhooksJob.Deliver, { deliveryId: row.id }, { ...options, jobId: `delivery:${row.id}` })));
+    await Promise.all(pending.map((row) => this.queue.add(WebhooksJob.Deliver, { deliveryId: row.id }, { ...options, jobId: row.jobId })));
     return pending.length;
   }
 

@@ -23,3 +23,13 @@ export function webhookRetryDelay(attemptsMade: number, baseDelayMs: number, ran
   const cap = Math.min(MAX_RETRY_DELAY_MS, baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(cap / 2 + random() * (cap / 2));
 }
+
+/**
+ * How long a pending delivery may go without an attempt before its job is
+ * presumed lost (a Redis that restarted empty): the longest wait between two
+ * attempts, plus one request's time limit, plus a minute of slack.
+ */
+export function staleAfterMs(config: { maxAttempts: number; retryBaseMs: number; timeoutMs: number }): number {
+  const longestWait = Math.min(MAX_RETRY_DELAY_MS, config.retryBaseMs * 2 ** Math.max(0, config.maxAttempts - 2));
+  return longestWait + config.timeoutMs + 60_000;
+}

@@ -37,9 +37,9 @@ export class Webhook {
   @Column({ name: 'disabled_reason', type: 'varchar', length: 300, nullable: true })
   disabledReason: string | null;
 
-  @Column({ name: 'created_at' })
+  @Column({ name: 'created_at', type: Date })
   createdAt: Date;
 
-  @Column({ name: 'updated_at' })
+  @Column({ name: 'updated_at', type: Date })
   updatedAt: Date;
 }

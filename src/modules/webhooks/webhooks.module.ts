@@ -13,6 +13,7 @@ import { WebhookFanoutService } from './webhook-fanout.service';
 import { WebhookRecordView } from './webhook-record-view';
 import { webhookRetryDelay } from './webhook-retry';
 import { WebhookSenderService } from './webhook-sender.service';
+import { WebhookSweeper } from './webhook-sweeper';
 import { Webhook } from './webhook.entity';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
@@ -27,7 +28,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({})
 export class WebhooksModule {
   static forRoot(options: { processing: boolean }): DynamicModule {
-    const processing: Provider[] = [WebhookRecordView, WebhookFanoutService, WebhookSenderService, WebhookEventsProcessor, WebhookDeliveryProcessor];
+    const processing: Provider[] = [WebhookRecordView, WebhookFanoutService, WebhookSenderService, WebhookSweeper, WebhookEventsProcessor, WebhookDeliveryProcessor];
     return {
       module: WebhooksModule,
       imports: [

@@ -101,15 +101,16 @@ export class WebhooksService {
     if (!webhook.active) throw new DomainError(ErrorCode.WebhookInactive, 409, 'Conflict', `Webhook ${id} is disabled: set it active before replaying.`);
     const delivery = await this.deliveries.findOneBy({ id: deliveryId, webhookId: webhook.id });
     if (!delivery) throw new NotFoundError(`Webhook ${id} has no delivery ${deliveryId}.`);
+    const jobId = `delivery:${delivery.id}:replay:${delivery.attempts}`;
     const reset = await this.deliveries
       .createQueryBuilder()
       .update()
-      .set({ status: 'pending', updatedAt: new Date() })
+      .set({ status: 'pending', jobId, updatedAt: new Date() })
       .where('id = :id AND status <> :pending', { id: delivery.id, pending: 'pending' })
       .execute();
     if (!reset.affected) throw new ConflictError(ErrorCode.DeliveryInProgress, `Delivery ${deliveryId} is still pending: wait for it to settle.`);
     const options = webhookJobOptions(this.config.webhooks.maxAttempts, this.config.webhooks.retryBaseMs);
-    await this.queue.add(WebhooksJob.Deliver, { deliveryId: delivery.id }, { ...options, jobId: `delivery:${delivery.id}:replay:${delivery.attempts}` });
+    await this.queue.add(WebhooksJob.Deliver, { deliveryId: delivery.id }, { ...options, jobId });
     const [response] = await this.withAttempts([{ ...delivery, status: 'pending' }]);
     return response;
   }
