@@ -7,10 +7,12 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from 'migrations/index';
 import { AppConfig } from 'src/config/app-config';
 import { validateEnvironment } from 'src/config/env.schema';
+/* eslint-disable no-restricted-imports -- an integration test of the webhooks module's own sweeper needs the module's entities */
 import { WebhookAttempt } from 'src/modules/webhooks/webhook-attempt.entity';
 import { WebhookDelivery } from 'src/modules/webhooks/webhook-delivery.entity';
-import { WebhookSweeper } from 'src/modules/webhooks/webhook-sweeper';
 import { Webhook } from 'src/modules/webhooks/webhook.entity';
+/* eslint-enable no-restricted-imports */
+import { WebhookSweeper } from 'src/modules/webhooks/webhook-sweeper';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 const REDIS_URL = process.env.BASALT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
