@@ -28,8 +28,8 @@ export class WebhookReceiver {
   private constructor(private readonly server: Server) {}
 
   static async start(host = '127.0.0.1'): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
-    const server = createServer((req, res) => {
+    // The handler runs only after `receiver` below exists.
+    const server: Server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', async () => {
@@ -47,7 +47,7 @@ export class WebhookReceiver {
         res.end(reply.body ?? '');
       });
     });
-    receiver = new WebhookReceiver(server);
+    const receiver = new WebhookReceiver(server);
     await new Promise<void>((resolve) => server.listen(0, host, resolve));
     return receiver;
   }
