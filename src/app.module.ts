@@ -14,7 +14,9 @@ import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
 import { HealthModule } from './modules/health/health.module';
 import { MailModule } from './modules/mail/mail.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
+import { RateLimitsModule } from './modules/rate-limits/rate-limits.module';
 import { RecordsModule } from './modules/records/records.module';
 import { GdprModule } from './modules/users/gdpr/gdpr.module';
 import { UsersModule } from './modules/users/users.module';
@@ -31,7 +33,7 @@ export class AppModule {
   static forRoot(config: AppConfig, redis: RedisConnection): DynamicModule {
     return {
       module: AppModule,
-      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule, WebhooksModule.forRoot({ processing: config.queue.processing })],
+      imports: [...infrastructure(config, redis, config.queue.processing), HealthModule, UsersModule, AuthModule, RateLimitsModule, ApiKeysModule, GdprModule, CollectionsModule, OpenApiModule, RecordsModule, MetricsModule, WebhooksModule.forRoot({ processing: config.queue.processing })],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

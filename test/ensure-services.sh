@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL, Redis and MariaDB answer on their standard loopback
-# ports: leaves running ones alone, starts installed ones, installs missing
-# ones from Debian's packages. Safe to run any number of times.
+# ports (leaves running ones alone, starts installed ones, installs missing
+# ones from Debian's packages) and that HAProxy is installed. Safe to run any
+# number of times.
 set -euo pipefail
 
 log() { printf '[services] %s\n' "$*"; }
@@ -62,7 +63,13 @@ ensure_mariadb() {
   fi
 }
 
+# HAProxy fronts two nodes in the cluster test; only its binary is needed (the test runs its own).
+ensure_haproxy() {
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { log 'installing HAProxy'; apt_install haproxy; }
+}
+
 ensure_postgres
 ensure_redis
 ensure_mariadb
-log 'PostgreSQL, Redis and MariaDB are up'
+ensure_haproxy
+log 'PostgreSQL, Redis and MariaDB are up; HAProxy is installed'

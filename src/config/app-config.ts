@@ -47,6 +47,10 @@ export class AppConfig {
   readonly queue: { processing: boolean };
   /** Relayed events are kept `retentionHours` (realtime resume reads them); the relay polls every `pollMs` for other nodes' writes. */
   readonly events: { retentionHours: number; pollMs: number };
+  /** Who may scrape /metrics: the bearer token, or the listed addresses and ranges. */
+  readonly metrics: { token?: string; allow: string };
+  /** Requests per window per caller (0: no limit); see src/modules/rate-limits. */
+  readonly rateLimits: { windowMs: number; anonymous: number; user: number; apiKey: number; auth: number };
   readonly docs: { enabled: boolean };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
@@ -103,6 +107,14 @@ export class AppConfig {
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
     this.events = { retentionHours: env.BASALT_EVENTS_RETENTION_HOURS, pollMs: env.BASALT_OUTBOX_POLL_MS };
+    this.metrics = { token: env.BASALT_METRICS_TOKEN, allow: env.BASALT_METRICS_ALLOW };
+    this.rateLimits = {
+      windowMs: env.BASALT_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      anonymous: env.BASALT_RATE_LIMIT_ANONYMOUS,
+      user: env.BASALT_RATE_LIMIT_USER,
+      apiKey: env.BASALT_RATE_LIMIT_API_KEY,
+      auth: env.BASALT_RATE_LIMIT_AUTH,
+    };
     this.docs = { enabled: env.BASALT_DOCS_ENABLED };
     this.shutdown = { drainDelayMs: env.BASALT_DRAIN_DELAY_MS, timeoutMs: env.BASALT_SHUTDOWN_TIMEOUT_MS };
     this.health = {

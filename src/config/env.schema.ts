@@ -15,6 +15,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { IsOidcProviders } from './oidc-providers';
+import { IsAddressList } from './address-list.validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -265,6 +266,40 @@ export class EnvironmentVariables {
   @Min(10)
   @Max(60000)
   BASALT_OUTBOX_POLL_MS: number = 500;
+
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  BASALT_METRICS_TOKEN?: string = undefined;
+
+  @IsAddressList()
+  BASALT_METRICS_ALLOW: string = '127.0.0.1, ::1';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  BASALT_RATE_LIMIT_WINDOW_SECONDS: number = 60;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_ANONYMOUS: number = 600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_USER: number = 3000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_API_KEY: number = 6000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_RATE_LIMIT_AUTH: number = 60;
 
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })

@@ -100,6 +100,11 @@ export async function createTestEnvironment(extra: Record<string, string | undef
     BASALT_ADMIN_PASSWORD: ADMIN.password,
     // CI machines are busy: a job round trip can take seconds there without anything being wrong.
     BASALT_HEALTH_TIMEOUT_MS: '10000',
+    // Test files make many requests from one address; rate-limit tests set their own limits.
+    BASALT_RATE_LIMIT_ANONYMOUS: '1000000',
+    BASALT_RATE_LIMIT_USER: '1000000',
+    BASALT_RATE_LIMIT_API_KEY: '1000000',
+    BASALT_RATE_LIMIT_AUTH: '1000000',
     ...extra,
   };
   return {

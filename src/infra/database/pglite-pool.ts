@@ -102,6 +102,10 @@ export class EmbeddedPool extends EventEmitter {
     return this.waiters.length;
   }
 
+  get idleCount(): number {
+    return this.busy ? 0 : 1;
+  }
+
   connect(callback?: (error: Error | null, client?: EmbeddedClient, release?: (error?: unknown) => void) => void): Promise<EmbeddedClient & { release: () => void }> | void {
     const acquired = this.acquire().then(async () => {
       await this.database.open();

@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from 'src/app.module';
+import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
 import type { RedisConnection } from 'src/infra/queue/redis-connection';
@@ -15,6 +16,7 @@ import { requestIdFor } from './request-id';
 import { securityHeaders } from './security-headers';
 
 export const API_PREFIX = 'api';
+const DOCS_JSON = 'docs/openapi.json';
 
 /**
  * The HTTP application on Fastify (chosen by measurement; see
@@ -39,6 +41,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
   app.flushLogs();
 
   const fastify = app.getHttpAdapter().getInstance();
+  app.get(MetricsService).instrument(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
@@ -54,6 +57,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
   app.enableVersioning({ type: VersioningType.URI });
@@ -69,11 +73,28 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
         .build(),
     );
     const openApi = app.get(OpenApiService);
+    // `?role=<name>`: the document as that role sees it. Fastify serves the document outside Nest's guards,
+    // so who may ask for which role is decided here, before the handler; refusals are problems like any other.
+    const roleOf = new WeakMap<FastifyRequest, string>();
+    const logger = new Logger('Errors');
+    fastify.addHook('preHandler', (request, reply, done) => {
+      const role = (request.query as Record<string, unknown> | undefined)?.role;
+      if (request.routeOptions.url !== `/${DOCS_JSON}` || role === undefined) return done();
+      try {
+        roleOf.set(request, openApi.roleFor(String(role), request.headers.authorization));
+        done();
+      } catch (error) {
+        sendProblem(error, request, reply, logger);
+      }
+    });
     SwaggerModule.setup('docs', app, document, {
-      jsonDocumentUrl: 'docs/openapi.json',
+      jsonDocumentUrl: DOCS_JSON,
       useGlobalPrefix: false,
       // Collections change at run time: every request gets the document for the current schema.
-      patchDocumentOnRequest: (_req, _res, base) => openApi.withCollections(base),
+      patchDocumentOnRequest: (request, _res, base) => {
+        const role = roleOf.get(request as FastifyRequest);
+        return role === undefined ? openApi.withCollections(base) : openApi.forRole(base, role);
+      },
       swaggerOptions: { persistAuthorization: true },
     });
   }

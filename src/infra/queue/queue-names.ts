@@ -6,7 +6,7 @@ export const QueueName = {
   System: 'system',
   /** Outgoing email (src/modules/mail). */
   Mail: 'mail',
-  /** Every relayed outbox event, job name 'event' (src/modules/outbox). */
+  /** Every relayed outbox event, in batches, job name 'batch' (src/modules/outbox). */
   Events: 'events',
   /** One job per webhook delivery (src/modules/webhooks). */
   Webhooks: 'webhooks',
@@ -47,8 +47,8 @@ export const MAIL_JOB_OPTIONS = {
 } as const;
 
 export const EventsJob = {
-  /** One outbox event (data: OutboxEvent), jobId `event:<id>` so a relay that runs twice enqueues it once. */
-  Event: 'event',
+  /** One relay batch of outbox events (data: EventBatch). A batch sent twice is handled once: consumers deduplicate on event ids. */
+  Batch: 'batch',
 } as const;
 
 export const WebhooksJob = {

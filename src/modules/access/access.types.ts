@@ -1,8 +1,5 @@
 import type { FilterNode } from 'src/modules/records/query/list-query';
 
-export const ACCESS_ROLES = ['user', 'public'] as const;
-export type AccessRole = (typeof ACCESS_ROLES)[number];
-
 export const ACCESS_ACTIONS = ['read', 'create', 'update', 'delete'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
@@ -22,4 +19,9 @@ export interface Grant {
   readonly writable?: readonly string[];
   /** create: values set on the new record, variables substituted. */
   readonly presets?: Readonly<Record<string, unknown>>;
+  /** create/update: the record as written must match this (variables substituted), else the write is undone. */
+  readonly check?: FilterNode;
 }
+
+/** What one role's rules allow on one collection, for documentation: per action, the allow-list (null: all) and the preset fields. */
+export type CollectionView = Partial<Record<AccessAction, { readonly fields: readonly string[] | null; readonly presets: readonly string[] }>>;

@@ -6,7 +6,7 @@ export class Permission {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
-  /** 'user', or 'public' for anonymous callers; administrators need no rules. */
+  /** 'user', 'public' (anonymous callers) or a custom role; administrators need no rules. */
   @Column({ type: 'varchar', length: 32 })
   role: string;
 
@@ -16,7 +16,7 @@ export class Permission {
   @Column({ type: 'varchar', length: 16 })
   action: string;
 
-  /** JSON text: a filter in the records filter language; values may be "$user.id" or "$now". */
+  /** JSON text: a filter in the records filter language; values may be "$user.id", "$user.roles" or "$now". */
   @Column({ name: 'row_filter', type: 'text', nullable: true })
   rowFilter: string | null;
 
@@ -27,6 +27,10 @@ export class Permission {
   /** JSON text: values set on create; a value may be "$user.id". */
   @Column({ type: 'text', nullable: true })
   presets: string | null;
+
+  /** JSON text, create and update only: a filter a written record must match (update without one: `rowFilter`). */
+  @Column({ name: 'check_filter', type: 'text', nullable: true })
+  check: string | null;
 
   @Column({ name: 'created_at' })
   createdAt: Date;

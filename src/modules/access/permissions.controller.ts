@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from 'src/common/decorators/roles.decorator';
 import { AccessService } from './access.service';
-import { CreatePermissionDto, type PermissionResponse } from './dto/permission.dto';
+import { CreatePermissionDto, UpdatePermissionDto, type PermissionResponse } from './dto/permission.dto';
 
 /** Record permissions for non-administrators (administrators bypass them). Administrators only. */
 @ApiTags('permissions')
@@ -18,10 +18,22 @@ export class PermissionsController {
     return { data: this.access.list() };
   }
 
-  /** Grant a role an action on a collection, with an optional row filter, field allow-list and create presets. */
+  /** One permission. */
+  @Get(':id')
+  get(@Param('id', new ParseUUIDPipe()) id: string): PermissionResponse {
+    return this.access.get(id);
+  }
+
+  /** Grant a role an action on a collection, with an optional row filter, field allow-list, create presets and write check. */
   @Post()
   create(@Body() dto: CreatePermissionDto): Promise<PermissionResponse> {
     return this.access.create(dto);
+  }
+
+  /** Change a permission's row filter, fields, presets or check (null clears one); every node applies it at once. */
+  @Patch(':id')
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdatePermissionDto): Promise<PermissionResponse> {
+    return this.access.update(id, dto);
   }
 
   /** Withdraw a permission; every node stops applying it at once. */

@@ -37,15 +37,18 @@ import { OidcStateStore } from './oidc/oidc-state.store';
 import { MfaChallengeStore } from './mfa/mfa-challenge.store';
 import { MfaEnrolmentGuard } from './mfa/mfa-enrolment.guard';
 import { MfaLoginService } from './mfa/mfa-login.service';
+import { AccessModule } from 'src/modules/access/access.module';
+import { BearerAuthenticator } from './bearer-authenticator';
 import { MfaController } from './mfa/mfa.controller';
 import { MfaRecoveryCode } from './mfa/mfa-recovery-code.entity';
 import { MfaService } from './mfa/mfa.service';
 import { UserMfa } from './mfa/user-mfa.entity';
 
 @Module({
-  imports: [UsersModule, ApiKeysModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity, UserMfa, MfaRecoveryCode])],
+  imports: [UsersModule, ApiKeysModule, AccessModule, PassportModule, TypeOrmModule.forFeature([Session, AccountToken, Identity, UserMfa, MfaRecoveryCode])],
   // For the GDPR module (account erasure): ending every token of an account, re-checking its password.
-  exports: [SessionRevocations, PasswordHasher, LoginThrottle],
+  // BearerAuthenticator: for the live OpenAPI document, which Fastify serves outside Nest's guards.
+  exports: [SessionRevocations, PasswordHasher, LoginThrottle, BearerAuthenticator],
   controllers: [AuthController, SessionsController, AccountAdminController, AccountEmailController, OidcController, MfaController],
   providers: [
     AuthService,
@@ -53,6 +56,7 @@ import { UserMfa } from './mfa/user-mfa.entity';
     TokenService,
     PasswordHasher,
     JwtStrategy,
+    BearerAuthenticator,
     AdminBootstrapService,
     SessionsRepository,
     SessionRevocations,

@@ -3,6 +3,7 @@ import { AppConfig } from 'src/config/app-config';
 import { DomainError, NotFoundError, UnauthorizedError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
+import { RolesService } from 'src/modules/access/roles.service';
 import { UserResponse } from 'src/modules/users/dto/user.response';
 import { UsersService } from 'src/modules/users/users.service';
 import type { RegisterDto } from './dto/register.dto';
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly accountEmail: AccountEmailService,
     private readonly mfa: MfaService,
     private readonly mfaChallenges: MfaChallengeStore,
+    private readonly roles: RolesService,
   ) {}
 
   async register(dto: RegisterDto, client: ClientInfo): Promise<TokenResponse> {
@@ -78,7 +80,7 @@ export class AuthService {
   async me(caller: AuthUser): Promise<UserResponse> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('The account no longer exists.');
-    return { ...UserResponse.from(user), mfaEnabled: await this.mfa.isEnabled(user.id) };
+    return { ...UserResponse.from(user), roles: this.roles.rolesOf(caller), mfaEnabled: await this.mfa.isEnabled(user.id) };
   }
 
   /** Opens a session for an account already authenticated (password here; an OpenID provider in OidcService) and issues the token pair. */

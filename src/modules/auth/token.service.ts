@@ -42,6 +42,15 @@ export class TokenService {
     });
   }
 
+  /** The claims of a valid access token (signature, algorithm, issuer, audience, expiry), or undefined. */
+  verifyAccessToken(token: string): (AccessTokenClaims & { iat?: number; exp?: number }) | undefined {
+    try {
+      return jwt.verify(token, this.key, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE }) as AccessTokenClaims & { iat?: number; exp?: number };
+    } catch {
+      return undefined;
+    }
+  }
+
   /** An opaque refresh token: 256 random bits; only its SHA-256 is stored. */
   mintRefreshToken(): { token: string; hash: string } {
     const token = randomBytes(32).toString('base64url');

@@ -85,10 +85,21 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
     this.currentVersion = Number(versionRows[0]?.version ?? 0);
   }
 
+  /**
+   * Reloads when the database holds a newer schema than this node does;
+   * answers whether it did. For a request about to be refused for a field or
+   * collection this node does not know yet: another node may have just added it.
+   */
+  async refreshIfBehind(): Promise<boolean> {
+    const [row] = await this.dataSource.query('SELECT max(version) AS version FROM schema_events');
+    if (Number(row?.version ?? 0) === this.currentVersion) return false;
+    await this.reload();
+    return true;
+  }
+
   private async resyncIfBehind(): Promise<void> {
     try {
-      const [row] = await this.dataSource.query('SELECT max(version) AS version FROM schema_events');
-      if (Number(row?.version ?? 0) !== this.currentVersion) await this.reload();
+      await this.refreshIfBehind();
     } catch (error) {
       this.logger.warn(`schema resync failed: ${(error as Error).message}`);
     }

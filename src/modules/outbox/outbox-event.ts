@@ -1,9 +1,12 @@
 /**
  * What every reaction to a change (webhooks, realtime, cache invalidation,
  * audit) receives. Events are written to the outbox table in the same
- * transaction as the change, then relayed in order to the `events` Bull queue
- * (job name `event`, jobId `event:<id>`) and to the Redis channel `events`
- * (RedisChannels, message = JSON of this object).
+ * transaction as the change, then relayed in order, in batches of consecutive
+ * events: one job per batch on the `events` Bull queue (job name `batch`,
+ * data `EventBatch`) and one message per batch on the Redis channel `events`
+ * (RedisChannels; the message is the JSON of the batch's events array, read
+ * it with parseEventsMessage). Batching keeps the relay's cost per event
+ * small when writes come fast; when they come one by one a batch holds one.
  */
 export const RECORD_EVENT_ACTIONS = ['create', 'update', 'delete', 'restore', 'purge'] as const;
 export type RecordEventAction = (typeof RECORD_EVENT_ACTIONS)[number];
@@ -40,3 +43,13 @@ export interface OutboxEvent {
 
 /** The Redis channel (through RedisChannels) that carries every relayed event. */
 export const EVENTS_CHANNEL = 'events';
+
+/** One relay batch: consecutive events, positions ascending without gaps. */
+export interface EventBatch {
+  events: OutboxEvent[];
+}
+
+/** The events of one message on EVENTS_CHANNEL, in order. */
+export function parseEventsMessage(message: string): OutboxEvent[] {
+  return JSON.parse(message) as OutboxEvent[];
+}

@@ -7,7 +7,7 @@ import { AppConfig } from 'src/config/app-config';
 import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
 import { EventsJob, QueueName } from 'src/infra/queue/queue-names';
 import { RedisChannels } from 'src/infra/queue/redis-channels';
-import { EVENTS_CHANNEL, type OutboxEvent } from './outbox-event';
+import { EVENTS_CHANNEL, type EventBatch, type OutboxEvent } from './outbox-event';
 import { EVENT_COLUMNS, toEvent, type EventRow } from './outbox-rows';
 
 const BATCH = 500;
@@ -18,9 +18,9 @@ const MAX_BACKOFF_MS = 5000;
 const BUSY_RETRY_MS = 50;
 
 /**
- * Moves committed outbox events to Bull (the `events` queue, jobId
- * `event:<id>`) and Redis pub/sub (channel `events`), numbering them with
- * gap-free positions. One pass at a time across every node: a pass locks the
+ * Moves committed outbox events to Bull (the `events` queue, one job per
+ * batch) and Redis pub/sub (channel `events`, one message per batch),
+ * numbering them with gap-free positions. One pass at a time across every node: a pass locks the
  * single `outbox_relay` row (SKIP LOCKED: a node that finds it taken lets the
  * other work), so events leave in one order. Publishing happens before the
  * pass commits: if Redis fails the pass rolls back and the events stay
@@ -131,9 +131,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
+  /** One job and one message per batch: under load a pass carries many events for the price of one. */
   private async publish(events: OutboxEvent[]): Promise<void> {
-    await this.queue.addBulk(events.map((event) => ({ name: EventsJob.Event, data: event, opts: { jobId: `event:${event.id}` } })));
-    await Promise.all(events.map((event) => this.channels.publish(EVENTS_CHANNEL, JSON.stringify(event))));
+    const batch: EventBatch = { events };
+    await this.queue.add(EventsJob.Batch, batch, { jobId: `events:${events[0].id}-${events[events.length - 1].id}` });
+    await this.channels.publish(EVENTS_CHANNEL, JSON.stringify(events));
   }
 
   private async markRelayed(runner: QueryRunner, events: OutboxEvent[]): Promise<void> {

@@ -34,18 +34,18 @@ export class BatchService {
    * only writable fields (400); an update or delete of a record the caller
    * may not read is a 404. Presets are applied to the data.
    */
-  private authorizeAll(dto: BatchDto, caller: Caller): { data: unknown; where?: Grant['where']; read?: Grant }[] {
+  private authorizeAll(dto: BatchDto, caller: Caller): { data: unknown; where?: Grant['where']; read?: Grant; write?: Grant }[] {
     return dto.operations.map((operation, index) => {
       const path = `operations[${index}]`;
       try {
         if (operation.action === 'create') {
           const grant = this.access.authorize(caller, operation.collection, 'create');
-          return { data: this.access.writable(operation.data, grant, `${path}.data`) };
+          return { data: this.access.writable(operation.data, grant, `${path}.data`), write: grant };
         }
         const read = this.access.authorize(caller, operation.collection, 'read', operation.id ?? '');
         const grant = this.access.authorize(caller, operation.collection, operation.action, operation.id ?? '');
         const data = operation.action === 'update' ? this.access.writable(operation.data, { writable: grant.writable }, `${path}.data`) : operation.data;
-        return { data, where: both(read.where, grant.where), read };
+        return { data, where: both(read.where, grant.where), read, write: grant };
       } catch (error) {
         throw prefixed(error, path);
       }
@@ -76,14 +76,19 @@ export class BatchService {
         const path = `operations[${index}]`;
         const schema = schemas[index];
         try {
+          const write = restricted?.[index].write;
           if (operation.action === 'create') {
-            results.push({ status: 201, record: shown(index, await this.records.insert(tx, schema, operation.data, `${path}.data`, actor)) });
+            const record = await this.records.insert(tx, schema, operation.data, `${path}.data`, actor);
+            if (write) await this.access.checkWritten(tx, schema, record.id as string, write, 'create', `${path}.data`);
+            results.push({ status: 201, record: shown(index, record) });
             continue;
           }
           const ifMatch = parseIfMatch(operation.ifMatch);
           if (restricted) await this.access.lockVisible(tx, schema, operation.id!, restricted[index].where);
           if (operation.action === 'update') {
-            results.push({ status: 200, record: shown(index, await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`, actor)) });
+            const record = await this.records.change(tx, schema, operation.id!, operation.data, ifMatch, `${path}.data`, actor);
+            if (write) await this.access.checkWritten(tx, schema, operation.id!, write, 'update', `${path}.data`);
+            results.push({ status: 200, record: shown(index, record) });
           } else {
             await this.records.delete(tx, schema, operation.id!, ifMatch, actor);
             results.push({ status: 204 });

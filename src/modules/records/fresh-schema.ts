@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from 'src/common/errors/domain.error';
+import { ConflictError, DomainError, NotFoundError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
 import type { CollectionsRegistry } from 'src/modules/collections/collections.registry';
@@ -12,20 +12,30 @@ const RETRY_DELAYS_MS = [0, 25, 100, 250];
  * reload the registry and run again. On MariaDB the DDL commits before the
  * registry row does, so the new version can take a moment to appear; after
  * a few short waits the caller is told to retry rather than given a 500.
+ * A request refused (400, 404) while this node has not yet heard of a schema
+ * change another node committed runs again on the new schema: a change is
+ * in force on every node as soon as it is answered.
  */
-export async function withFreshSchema<T>(registry: CollectionsRegistry, name: string, work: (schema: CollectionSchema) => Promise<T>): Promise<T> {
+export async function withFreshSchema<T>(registry: CollectionsRegistry, name: string, work: (schema: CollectionSchema) => Promise<T>, mayRefresh = true): Promise<T> {
   for (const delay of RETRY_DELAYS_MS) {
     if (delay > 0) {
       await new Promise((resolve) => setTimeout(resolve, delay));
       await registry.reload();
     }
-    const schema = registry.get(name);
-    if (!schema) throw new NotFoundError(`No collection "${name}".`);
     try {
+      const schema = registry.get(name);
+      if (!schema) throw new NotFoundError(`No collection "${name}".`);
       return await work(schema);
     } catch (error) {
-      if (!isStaleSchemaError(error)) throw error;
+      if (isStaleSchemaError(error)) continue;
+      if (mayRefresh && refusedBySchema(error) && (await registry.refreshIfBehind())) return withFreshSchema(registry, name, work, false);
+      throw error;
     }
   }
   throw new ConflictError(ErrorCode.SchemaConflict, `The collection "${name}" changed while this request ran; retry it.`);
+}
+
+/** A refusal that a newer schema might turn into an answer: unknown fields or parameters, no such collection. */
+function refusedBySchema(error: unknown): boolean {
+  return error instanceof DomainError && (error.status === 400 || error.status === 404);
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
 import { DomainError, NotFoundError, ValidationFailedError, type FieldError } from 'src/common/errors/domain.error';
+import { ErrorCode } from 'src/common/errors/error-codes';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { UUID } from 'src/modules/collections/definition-rules';
@@ -141,6 +142,21 @@ export class RecordAccess {
     const compiled = compileList(query, schema, this.registry, runner.dialect, { where: { kind: 'and', nodes: [{ kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() }, where] } });
     const result = await runner.run(statementName(`${compiled.shapeKey}:lock`), `${compiled.sql} FOR UPDATE`, compiled.params);
     if (result.rows.length === 0) throw new NotFoundError(`No record ${JSON.stringify(id)} in "${schema.name}".`);
+  }
+
+  /**
+   * After a create or update, in its transaction: the record as written must
+   * match the grant's check, else 403 and the caller's transaction rolls the
+   * write back (PostgreSQL's WITH CHECK).
+   */
+  async checkWritten(runner: SqlRunner, schema: CollectionSchema, id: string, grant: Grant, action: 'create' | 'update', path: string): Promise<void> {
+    if (!grant.check) return;
+    const query = parseListQuery(schema, { fields: 'id', limit: '1' }, this.registry);
+    const compiled = compileList(query, schema, this.registry, runner.dialect, { where: { kind: 'and', nodes: [{ kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() }, grant.check] } });
+    const result = await runner.run(statementName(`${compiled.shapeKey}:check`), compiled.sql, compiled.params);
+    if (result.rows.length > 0) return;
+    const detail = `The record as written does not match the check of your permission to ${action} records of "${schema.name}"; nothing was written.`;
+    throw new DomainError(ErrorCode.PermissionCheckFailed, 403, 'Forbidden by a permission check', detail, [{ field: path || 'body', message: `violates the ${action} check of "${schema.name}"` }]);
   }
 
   /** The read grant, or undefined when the caller may not read the collection at all. */

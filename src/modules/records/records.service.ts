@@ -4,6 +4,7 @@ import { NotFoundError, ValidationFailedError } from 'src/common/errors/domain.e
 import { SOFT_DELETE_COLUMN, type CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { UUID } from 'src/modules/collections/definition-rules';
+import type { Grant } from 'src/modules/access/access.types';
 import type { RecordEventAction } from 'src/modules/outbox/outbox-event';
 import { appendEvent } from 'src/modules/outbox/outbox-sql';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
@@ -59,7 +60,14 @@ export class RecordsService {
     if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.insert(runner, schema, payload, '', actor)));
     const grant = this.access.authorize(caller, name, 'create');
     const data = this.access.writable(payload, grant, '');
-    return withFreshSchema(this.registry, name, async (schema) => this.access.present(caller, name, await this.writing((runner) => this.insert(runner, schema, data, '', actor))));
+    return withFreshSchema(this.registry, name, async (schema) => {
+      const record = await this.writing(async (runner) => {
+        const created = await this.insert(runner, schema, data, '', actor);
+        if (grant.check) await this.access.checkWritten(runner, schema, created.id as string, grant, 'create', '');
+        return created;
+      }, grant.check !== undefined);
+      return this.access.present(caller, name, record);
+    });
   }
 
   /** All or nothing: one transaction for the whole array. */
@@ -67,15 +75,20 @@ export class RecordsService {
     if (payloads.length === 0) throw new ValidationFailedError([{ field: 'body', message: 'must hold at least one record' }]);
     if (payloads.length > 1000) throw new ValidationFailedError([{ field: 'body', message: 'at most 1000 records per request' }]);
     let data = payloads;
+    let grant: Grant | undefined;
     if (this.access.restricted(caller)) {
-      const grant = this.access.authorize(caller, name, 'create');
-      data = payloads.map((payload, index) => this.access.writable(payload, grant, `[${index}]`));
+      const granted = (grant = this.access.authorize(caller, name, 'create'));
+      data = payloads.map((payload, index) => this.access.writable(payload, granted, `[${index}]`));
     }
     return withFreshSchema(this.registry, name, async (schema) => {
       this.validator.validateAll(schema, 'create', data.map((payload, index) => ({ payload, path: `[${index}]` })));
       const records = await this.writing(async (tx) => {
         const created: RecordData[] = [];
-        for (const [index, payload] of data.entries()) created.push(await this.insert(tx, schema, payload, `[${index}]`, actorOf(caller)));
+        for (const [index, payload] of data.entries()) {
+          const record = await this.insert(tx, schema, payload, `[${index}]`, actorOf(caller));
+          if (grant) await this.access.checkWritten(tx, schema, record.id as string, grant, 'create', `[${index}]`);
+          created.push(record);
+        }
         return created;
       }, true);
       return this.access.restricted(caller) ? records.map((record) => this.access.present(caller, name, record)) : records;
@@ -91,7 +104,9 @@ export class RecordsService {
     return withFreshSchema(this.registry, name, async (schema) => {
       const record = await this.writing(async (tx) => {
         await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
-        return this.change(tx, schema, id, data, ifMatch, '', actor);
+        const changed = await this.change(tx, schema, id, data, ifMatch, '', actor);
+        await this.access.checkWritten(tx, schema, this.id(schema, id), grant, 'update', '');
+        return changed;
       }, true);
       return this.access.shape(record, read);
     });

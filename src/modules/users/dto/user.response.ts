@@ -19,6 +19,8 @@ export class UserResponse {
   /** Whether the owner confirmed the email address (POST /auth/verify-email) or reset the password through it. */
   emailVerified: boolean;
   createdAt: Date;
+  /** The roles the account acts with: its role, then the custom roles it holds (given by /auth/me). */
+  roles?: string[];
   /** Whether a TOTP second factor is enabled (given by /auth/me and sign-in answers). */
   mfaEnabled?: boolean;
 

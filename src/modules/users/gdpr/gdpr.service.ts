@@ -51,6 +51,7 @@ export class GdprService {
       sessions: held.sessions.map((s) => ({ id: s.id, createdAt: date(s.created_at), lastUsedAt: date(s.last_used_at), expiresAt: date(s.expires_at), revokedAt: date(s.revoked_at), userAgent: s.user_agent, ip: s.ip })),
       identities: held.identities.map((i) => ({ provider: i.provider, subject: i.subject, email: i.email, createdAt: date(i.created_at) })),
       apiKeys: await this.apiKeys.allOf(caller.id),
+      roles: held.roles.map((r) => ({ role: r.role, since: date(r.created_at) })),
       ...(held.mfa ? { mfa: { enabled: held.mfa.some((m) => m.confirmed_at !== null), recoveryCodesLeft: (held.recoveryCodes ?? []).filter((c) => c.used_at === null).length } } : {}),
       emailTokens: held.accountTokens.map((t) => ({ purpose: t.purpose, createdAt: date(t.created_at), expiresAt: date(t.expires_at), usedAt: date(t.used_at) })),
       schemaEvents: held.schemaEvents.map((e) => ({ version: Number(e.version), collection: e.collection, action: e.action, createdAt: date(e.created_at) })),
