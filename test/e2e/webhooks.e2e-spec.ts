@@ -246,6 +246,17 @@ describe('webhooks: signed deliveries, retries, dead letters, replay', () => {
     assert.equal(receiver.on('/posts-probe').length, 0, 'a filter cannot probe a field the owner may not read');
   });
 
+  test('a user\'s webhooks are in their data export (never the secret) and go with the account', async () => {
+    const signedIn = await make.user(client(basalt.url));
+    const user = client(basalt.url, signedIn.accessToken);
+    const hook = await createHook(user, { url: receiver.url('/gdpr'), events: ['records.create:articles'], filter: { status: 'x' } });
+    const exported = await user.get('/api/v1/users/me/export');
+    assert.equal(exported.status, 200, exported.text);
+    assert.deepEqual(exported.body.webhooks.map((w: any) => [w.id, w.url, w.events, w.filter, w.active]), [[hook.id, receiver.url('/gdpr'), ['records.create:articles'], { status: 'x' }, true]]);
+    assert.ok(!exported.text.includes(hook.secret), 'the secret is not exported');
+    assert.equal((await user.request('DELETE', '/api/v1/users/me', { body: { password: signedIn.password } })).status, 204);
+  });
+
   test('a redirect to loopback that the allow-list does not cover is refused', async () => {
     const previous = receiver.reply;
     receiver.reply = (hook, index) => (hook.path === '/redirect' ? { status: 307, headers: { location: `http://[::1]:${receiver.port}/redirected` } } : previous(hook, index));
