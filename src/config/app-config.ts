@@ -19,6 +19,8 @@ export class AppConfig {
   readonly admin?: { email: string; password: string };
   readonly auth: { jwtSecret?: string; accessTokenTtl: number; refreshTokenTtl: number; registrationOpen: boolean };
   readonly login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; lockSeconds: number };
+  /** Limits on requests that send email (password reset, verification), per target email and per client address. */
+  readonly emailRequests: { maxPerEmail: number; maxPerIp: number; windowSeconds: number };
   readonly revocation: { resyncSeconds: number };
   /** TOTP second factor: the issuer shown in authenticator apps; whether administrators must enrol. */
   readonly mfa: { issuer: string; requiredForAdmins: boolean };
@@ -85,6 +87,11 @@ export class AppConfig {
       maxFailuresPerAccount: env.BASALT_LOGIN_MAX_FAILURES_PER_ACCOUNT,
       maxFailuresPerIp: env.BASALT_LOGIN_MAX_FAILURES_PER_IP,
       lockSeconds: env.BASALT_LOGIN_LOCK_SECONDS,
+    };
+    this.emailRequests = {
+      maxPerEmail: env.BASALT_EMAIL_REQUEST_MAX_PER_EMAIL,
+      maxPerIp: env.BASALT_EMAIL_REQUEST_MAX_PER_IP,
+      windowSeconds: env.BASALT_EMAIL_REQUEST_WINDOW_SECONDS,
     };
     this.revocation = { resyncSeconds: env.BASALT_REVOCATION_RESYNC_SECONDS };
     this.mfa = { issuer: env.BASALT_MFA_ISSUER, requiredForAdmins: env.BASALT_MFA_REQUIRED_FOR_ADMINS };

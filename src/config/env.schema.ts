@@ -133,6 +133,27 @@ export class EnvironmentVariables {
   @Max(86400)
   BASALT_LOGIN_LOCK_SECONDS: number = 900;
 
+  /** Password-reset or verification emails one address (registered or not) may be sent within BASALT_EMAIL_REQUEST_WINDOW_SECONDS; each kind counts apart. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BASALT_EMAIL_REQUEST_MAX_PER_EMAIL: number = 3;
+
+  /** Password-reset or verification-email requests one client address may make within BASALT_EMAIL_REQUEST_WINDOW_SECONDS; each kind counts apart. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  BASALT_EMAIL_REQUEST_MAX_PER_IP: number = 20;
+
+  /** The window email requests are counted in, and how long a block lasts, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  BASALT_EMAIL_REQUEST_WINDOW_SECONDS: number = 3600;
+
   /** The issuer name authenticator apps show next to a TOTP entry (the otpauth:// URI's issuer). */
   @IsString()
   @MinLength(1)

@@ -39,6 +39,9 @@ describe('account email: verification and password reset over a real SMTP server
       BASALT_APP_URL: APP_URL,
       // Every line Basalt can write, so the secret check below sees them all.
       LOG_LEVEL: 'debug',
+      // This file tests the flows; email-request-limits.e2e-spec.ts tests their limits.
+      BASALT_EMAIL_REQUEST_MAX_PER_EMAIL: '100',
+      BASALT_EMAIL_REQUEST_MAX_PER_IP: '1000',
     });
     basalt = await startBasalt({ env: env.env });
     api = client(basalt.url);

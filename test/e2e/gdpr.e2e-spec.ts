@@ -6,7 +6,7 @@ import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnviro
 import { TEST_DIALECT } from '../support/databases';
 import { make, type SignedIn } from '../support/factories';
 import { client, type Client } from '../support/http';
-import { assertProblem, createCollection } from '../support/records';
+import { MISSING_ID, assertInvalid, assertProblem, createCollection, recordsOf } from '../support/records';
 
 // The embedded database lives inside the Basalt process: it cannot be read from the test or shared by two nodes.
 const OUTSIDE_DB = TEST_DIALECT === 'embedded' ? 'the embedded database belongs to one process' : false;
@@ -88,7 +88,8 @@ describe('GDPR: export and erasure (BASALT_ERASURE_MODE=delete, the default)', (
     assert.equal(body.mfa?.enabled, false, 'the MFA flag (the user_mfa table exists)');
     assert.deepEqual(body.emailTokens.map((t: { purpose: string }) => t.purpose), ['verify-email']);
     assert.deepEqual(body.schemaEvents, []);
-    assert.ok(Array.isArray(body.notes));
+    assert.equal(typeof body.collections, 'object', 'records by collection (none owned here)');
+    assert.ok(Object.values(body.collections).every((c: any) => c.records.length === 0));
     // Never a hash or a secret, nothing about anyone else.
     assert.ok(!response.text.includes(key.key.split('_').pop()!));
     assert.doesNotMatch(response.text, /argon2|hash|refresh/i);
@@ -148,6 +149,129 @@ describe('GDPR: export and erasure (BASALT_ERASURE_MODE=delete, the default)', (
     }
   });
 
+  test('ownerField: must name an optional uuid field of the collection; 400 naming it, nothing created or changed', async () => {
+    const adminApi = client(nodeA.url, admin.accessToken);
+    const fields = [
+      { name: 'title', type: 'string' },
+      { name: 'owner_id', type: 'uuid' },
+      { name: 'must_owner', type: 'uuid', required: true },
+    ];
+    for (const ownerField of ['missing', 'title', 'must_owner', '', 'id']) {
+      const refused = await adminApi.post('/api/v1/collections', { name: 'gdpr_bad_owner', fields, ownerField });
+      assertInvalid(refused, ['ownerField'], ownerField);
+    }
+    assertInvalid(await adminApi.post('/api/v1/collections', { name: 'gdpr_bad_owner', fields, ownerField: 7 }), ['ownerField']);
+    assertProblem(await adminApi.get('/api/v1/collections/gdpr_bad_owner'), 404);
+
+    await createCollection(adminApi, { name: 'gdpr_later', fields });
+    const created = await adminApi.get('/api/v1/collections/gdpr_later');
+    assert.equal(created.body.ownerField, null);
+    // Setting it later is a versioned, recorded schema change with no DDL: records keep working.
+    const set = await adminApi.request('PATCH', '/api/v1/collections/gdpr_later', { body: { fields, ownerField: 'owner_id' } });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.ownerField, 'owner_id');
+    assert.equal(set.body.version, created.body.version + 1);
+    const history = await adminApi.get('/api/v1/collections/gdpr_later/history');
+    assert.deepEqual(history.body.data.at(-1).changes, [{ kind: 'owner-field', ownerField: 'owner_id' }]);
+    assert.equal((await recordsOf(adminApi, 'gdpr_later').create({ title: 'x', owner_id: MISSING_ID, must_owner: MISSING_ID })).status, 201);
+    // Dropping the owner field while ownerField still names it is refused; the collection is unchanged.
+    assertInvalid(await adminApi.request('PATCH', '/api/v1/collections/gdpr_later', { body: { fields: fields.filter((f) => f.name !== 'owner_id'), ownerField: 'owner_id' } }), ['ownerField']);
+    assert.equal((await adminApi.get('/api/v1/collections/gdpr_later')).body.version, set.body.version);
+  });
+
+  test('export includes every record the user owns in every collection with an ownerField, trashed ones too, and nobody else\'s', async () => {
+    const adminApi = client(nodeA.url, admin.accessToken);
+    await createCollection(adminApi, {
+      name: 'gdpr_notes',
+      softDelete: true,
+      ownerField: 'author',
+      fields: [
+        { name: 'title', type: 'string', required: true },
+        { name: 'pinned', type: 'boolean' },
+        { name: 'meta', type: 'json' },
+        { name: 'author', type: 'uuid' },
+      ],
+    });
+    await createCollection(adminApi, { name: 'gdpr_plain', fields: [{ name: 'who', type: 'uuid' }] });
+    const user = await make.user(api);
+    const other = await make.user(api);
+    const notes = recordsOf(adminApi, 'gdpr_notes');
+    const kept = await notes.add({ title: 'mine', pinned: true, meta: { a: [1] }, author: user.user.id });
+    const trashed = await notes.add({ title: 'binned', author: user.user.id });
+    assert.equal((await notes.delete(trashed.id)).status, 204);
+    await notes.add({ title: 'theirs', author: other.user.id });
+    await recordsOf(adminApi, 'gdpr_plain').add({ who: user.user.id });
+
+    const exported = await api.get('/api/v1/users/me/export', { token: user.accessToken });
+    assert.equal(exported.status, 200, exported.text);
+    assert.equal(exported.body.collections.gdpr_plain, undefined, 'no ownerField, not covered');
+    const mine = exported.body.collections.gdpr_notes;
+    assert.equal(mine.ownerField, 'author');
+    assert.deepEqual(mine.records.map((r: { id: string }) => r.id), [kept.id, trashed.id]);
+    // Shaped as the records API shapes them.
+    assert.deepEqual({ ...mine.records[0], deleted_at: undefined }, { ...kept, deleted_at: undefined });
+    assert.equal(mine.records[0].pinned, true);
+    assert.deepEqual(mine.records[0].meta, { a: [1] });
+    assert.equal(mine.records[0].deleted_at, null);
+    assert.ok(mine.records[1].deleted_at, 'the trashed record, with when it was trashed');
+    assert.ok(!exported.text.includes('theirs'));
+  });
+
+  test('erasure deletes the owned records in the same transaction and records how many; others\' records and unowned collections stay', async () => {
+    const adminApi = client(nodeA.url, admin.accessToken);
+    await createCollection(adminApi, { name: 'gdpr_lists', ownerField: 'owner_id', fields: [{ name: 'name', type: 'string' }, { name: 'owner_id', type: 'uuid' }] });
+    await createCollection(adminApi, {
+      name: 'gdpr_items',
+      ownerField: 'owner_id',
+      softDelete: true,
+      fields: [
+        { name: 'label', type: 'string' },
+        { name: 'owner_id', type: 'uuid' },
+        // The user's own items point to the user's own lists with restrict: erasure orders itself around that.
+        { name: 'list', type: 'relation', target: 'gdpr_lists', onDelete: 'restrict' },
+      ],
+    });
+    const user = await make.user(api);
+    const other = await make.user(api);
+    const lists = recordsOf(adminApi, 'gdpr_lists');
+    const items = recordsOf(adminApi, 'gdpr_items');
+    const list = await lists.add({ name: 'groceries', owner_id: user.user.id });
+    const theirList = await lists.add({ name: 'theirs', owner_id: other.user.id });
+    const item = await items.add({ label: 'milk', owner_id: user.user.id, list: list.id });
+    const trashedItem = await items.add({ label: 'eggs', owner_id: user.user.id, list: list.id });
+    assert.equal((await items.delete(trashedItem.id)).status, 204);
+    const theirItem = await items.add({ label: 'bread', owner_id: other.user.id, list: theirList.id });
+
+    assert.equal((await api.request('DELETE', '/api/v1/users/me', { token: user.accessToken, body: { password: user.password } })).status, 204);
+    assertProblem(await lists.get(list.id), 404);
+    assertProblem(await items.get(item.id), 404);
+    assert.deepEqual((await adminApi.get('/api/v1/collections/gdpr_items/trash')).body.data.filter((r: { id: string }) => r.id === trashedItem.id), [], 'gone from the trash too');
+    assert.equal((await lists.get(theirList.id)).status, 200);
+    assert.equal((await items.get(theirItem.id)).status, 200);
+    if (!OUTSIDE_DB) {
+      const [erasure] = await query(env, 'SELECT records FROM account_erasures WHERE user_id = $1', [user.user.id]);
+      const recorded = JSON.parse(String(erasure.records)).sort((a: { collection: string }, b: { collection: string }) => a.collection.localeCompare(b.collection));
+      assert.deepEqual(recorded, [
+        { collection: 'gdpr_items', action: 'deleted', count: 2 },
+        { collection: 'gdpr_lists', action: 'deleted', count: 1 },
+      ]);
+    }
+  });
+
+  test('a record of someone else that points to an owned record with onDelete restrict stops the erasure: 409, nothing erased', async () => {
+    const adminApi = client(nodeA.url, admin.accessToken);
+    await createCollection(adminApi, { name: 'gdpr_docs', ownerField: 'owner_id', fields: [{ name: 'owner_id', type: 'uuid' }] });
+    await createCollection(adminApi, { name: 'gdpr_refs', fields: [{ name: 'doc', type: 'relation', target: 'gdpr_docs', onDelete: 'restrict' }] });
+    const user = await make.user(api);
+    const doc = await recordsOf(adminApi, 'gdpr_docs').add({ owner_id: user.user.id });
+    await recordsOf(adminApi, 'gdpr_refs').add({ doc: doc.id });
+    const refused = await api.request('DELETE', '/api/v1/users/me', { token: user.accessToken, body: { password: user.password } });
+    assertProblem(refused, 409, 'conflict');
+    assert.match(refused.body.detail, /gdpr_docs/);
+    assert.equal((await api.get('/api/v1/auth/me', { token: user.accessToken })).status, 200, 'the account is untouched');
+    assert.equal((await recordsOf(adminApi, 'gdpr_docs').get(doc.id)).status, 200, 'and so are its records');
+  });
+
   test('the only administrator cannot erase their account (409)', async () => {
     assertProblem(await api.request('DELETE', '/api/v1/users/me', { token: admin.accessToken, body: { password: 'admin-password-1' } }), 409);
     assert.equal((await api.get('/api/v1/auth/me', { token: admin.accessToken })).status, 200);
@@ -195,6 +319,28 @@ describe('GDPR: erasure with BASALT_ERASURE_MODE=anonymise', () => {
       assert.deepEqual(await query(env, 'SELECT 1 FROM api_keys WHERE user_id = $1', [user.user.id]), []);
       const users = await query(env, 'SELECT password_hash FROM users WHERE id = $1', [user.user.id]);
       assert.equal(users[0].password_hash, null);
+    }
+  });
+
+  test('anonymise: owned records stay with their owner field set to null and a new ETag; the erasure records it', async () => {
+    const admin = client(basalt.url, (await make.admin(api)).accessToken);
+    await createCollection(admin, { name: 'gdpr_posts', ownerField: 'author', fields: [{ name: 'body', type: 'text' }, { name: 'author', type: 'uuid' }] });
+    const user = await make.user(api);
+    const other = await make.user(api);
+    const posts = recordsOf(admin, 'gdpr_posts');
+    const mine = await posts.add({ body: 'hello', author: user.user.id });
+    const theirs = await posts.add({ body: 'hi', author: other.user.id });
+    const etag = (await posts.get(mine.id)).headers.get('etag');
+    assert.equal((await api.request('DELETE', '/api/v1/users/me', { token: user.accessToken, body: { password: user.password } })).status, 204);
+    const after = await posts.get(mine.id);
+    assert.equal(after.status, 200);
+    assert.equal(after.body.author, null);
+    assert.equal(after.body.body, 'hello');
+    assert.notEqual(after.headers.get('etag'), etag);
+    assert.equal((await posts.get(theirs.id)).body.author, other.user.id);
+    if (!OUTSIDE_DB) {
+      const [erasure] = await query(env, 'SELECT records FROM account_erasures WHERE user_id = $1', [user.user.id]);
+      assert.deepEqual(JSON.parse(String(erasure.records)), [{ collection: 'gdpr_posts', action: 'anonymised', count: 1 }]);
     }
   });
 });

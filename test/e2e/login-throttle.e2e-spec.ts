@@ -1,45 +1,8 @@
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnvironment } from '../support/basalt';
 import { make } from '../support/factories';
-import { client, type Client } from '../support/http';
-
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  body: any;
-}
-
-/**
- * A JSON POST from a chosen loopback address (127.0.0.0/8 all reach the
- * server), so each test has client addresses of its own for the per-IP count.
- */
-function postFrom(base: string, from: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const url = new URL(path, base);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: from, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, body: parsed });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+import { client, postFrom, type Answer, type Client } from '../support/http';
 
 const ACCOUNT_MAX = 3;
 const IP_MAX = 8;

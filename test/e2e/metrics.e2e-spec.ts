@@ -64,6 +64,10 @@ describe('metrics: Prometheus text at /metrics', () => {
     assert.equal(sample(text, 'basalt_http_request_duration_seconds_count', { route: 'unmatched', status: '404' }), 1);
     assert.ok(sample(text, 'basalt_http_requests_in_flight')! >= 0);
     assert.notEqual(sample(text, 'basalt_db_pool_connections', { state: 'idle' }), undefined);
+    assert.ok(sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'read' })! >= 3, 'record reads timed');
+    // A create is one statement on PostgreSQL, a transaction on MariaDB (its event goes in separately).
+    const writes = (sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'write' }) ?? 0) + (sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'transaction' }) ?? 0);
+    assert.ok(writes >= 1, 'record writes timed');
     for (const queue of ['system', 'mail', 'events']) assert.notEqual(sample(text, 'basalt_queue_jobs', { queue, state: 'waiting' }), undefined, queue);
     assert.equal(typeof sample(text, 'basalt_outbox_pending_events'), 'number');
     assert.equal(typeof sample(text, 'basalt_outbox_lag_seconds'), 'number');

@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN, createTestEnvironment, startBasalt, type BasaltProcess, type TestEnvironment } from '../support/basalt';
 import { make } from '../support/factories';
 import { client, type ApiResponse, type Client } from '../support/http';
-
-// RFC 6238 computed here, independently of Basalt's code: base32 secret, HMAC-SHA1, 6 digits, 30 s.
-function base32(text: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const char of text.replace(/=+$/, '')) bits += alphabet.indexOf(char).toString(2).padStart(5, '0');
-  const bytes = bits.match(/.{8}/g) ?? [];
-  return Buffer.from(bytes.map((b) => parseInt(b, 2)));
-}
-const step = (offset = 0) => Math.floor(Date.now() / 30_000) + offset;
-function code(secret: string, offsetSteps = 0): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step(offsetSteps)));
-  const mac = createHmac('sha1', base32(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-/** A 6-digit code that is not the current one nor its neighbours. */
-function wrongCode(secret: string): string {
-  const near = new Set([code(secret, -1), code(secret), code(secret, 1)]);
-  for (let n = 0; ; n++) {
-    const candidate = String(n).padStart(6, '0');
-    if (!near.has(candidate)) return candidate;
-  }
-}
+import { totpCode as code, wrongTotpCode as wrongCode } from '../support/totp';
 
 interface Enrolled {
   email: string;

@@ -8,6 +8,7 @@ import { ADMIN, DIST, ROOT, createTestEnvironment, freePort, startBasalt, type B
 import { make } from '../support/factories';
 import { client, type ApiResponse, type Client } from '../support/http';
 import { assertProblem } from '../support/records';
+import { totpCode, wrongTotpCode } from '../support/totp';
 
 /** What the test OpenID provider says about each account (its login is the subject). */
 type Claims = { email?: string; email_verified?: boolean; name?: string };
@@ -409,6 +410,78 @@ describe('sign-in with OpenID Connect', () => {
     assert.equal((await api.post('/api/v1/auth/refresh', { refreshToken: fragment.get('refreshToken') })).status, 200);
   });
 
+  /** An account made by a first OIDC sign-in, then enrolled in TOTP with its own tokens. */
+  async function oidcAccountWithTotp(): Promise<{ sub: string; email: string; secret: string; recoveryCodes: string[] }> {
+    const email = make.email('oidc-mfa');
+    const sub = subject('mfa', { email, email_verified: true });
+    const first = await signIn({ login: sub });
+    assert.equal(first.status, 200, first.text);
+    const token = first.body.accessToken;
+    const started = await api.post('/api/v1/auth/mfa/totp', undefined, { token });
+    assert.equal(started.status, 201, started.text);
+    const confirmed = await api.post('/api/v1/auth/mfa/totp/confirm', { code: totpCode(started.body.secret) }, { token });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    return { sub, email, secret: started.body.secret, recoveryCodes: confirmed.body.recoveryCodes };
+  }
+
+  function assertChallenge(answer: ApiResponse): string {
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.body.mfaRequired, true, answer.text);
+    assert.equal(answer.body.mfaExpiresIn, 300);
+    assert.match(answer.body.mfaToken, /^[\w-]{43}$/);
+    assert.equal(answer.body.accessToken, undefined);
+    assert.equal(answer.body.refreshToken, undefined);
+    return answer.body.mfaToken;
+  }
+
+  test('an account with TOTP gets the same MFA challenge as a password login; a code or a recovery code finishes it, once', async () => {
+    const account = await oidcAccountWithTotp();
+    const mfaToken = assertChallenge(await signIn({ login: account.sub }));
+    assertProblem(await api.post('/api/v1/auth/mfa/verify', { mfaToken, code: wrongTotpCode(account.secret) }), 401, 'invalid-mfa-code');
+    // The confirmation used the current step; the next one is inside the window and unused.
+    const verified = await api.post('/api/v1/auth/mfa/verify', { mfaToken, code: totpCode(account.secret, 1) });
+    assert.equal(verified.status, 200, verified.text);
+    assert.equal(verified.body.user.email, account.email);
+    assert.equal(verified.body.user.mfaEnabled, true);
+    assert.equal((await api.get('/api/v1/auth/me', { token: verified.body.accessToken })).status, 200);
+    assertProblem(await api.post('/api/v1/auth/mfa/verify', { mfaToken, code: totpCode(account.secret, 1) }), 401, 'invalid-mfa-token');
+
+    const again = assertChallenge(await signIn({ login: account.sub }));
+    const recovered = await api.post('/api/v1/auth/mfa/verify', { mfaToken: again, recoveryCode: account.recoveryCodes[0] });
+    assert.equal(recovered.status, 200, recovered.text);
+    assert.ok(recovered.body.accessToken && recovered.body.refreshToken);
+  });
+
+  test('with an app redirect, the fragment carries the MFA challenge and no tokens', async () => {
+    const account = await oidcAccountWithTotp();
+    const answer = await signIn({ login: account.sub, redirect: APP });
+    assert.equal(answer.status, 302, answer.text);
+    const location = answer.headers.get('location')!;
+    const fragment = new URLSearchParams(location.slice(location.indexOf('#') + 1));
+    assert.equal(fragment.get('mfaRequired'), 'true');
+    assert.equal(fragment.get('accessToken'), null);
+    assert.equal(fragment.get('refreshToken'), null);
+    const verified = await api.post('/api/v1/auth/mfa/verify', { mfaToken: fragment.get('mfaToken'), recoveryCode: account.recoveryCodes[1] });
+    assert.equal(verified.status, 200, verified.text);
+  });
+
+  test('wrong codes after an OIDC sign-in lock the account like after a password: 429 with Retry-After, even for the right code', async () => {
+    const account = await oidcAccountWithTotp();
+    const mfaToken = assertChallenge(await signIn({ login: account.sub }));
+    let status = 0;
+    let tries = 0;
+    for (; tries < 8 && status !== 429; tries++) {
+      status = (await api.post('/api/v1/auth/mfa/verify', { mfaToken, code: wrongTotpCode(account.secret) })).status;
+    }
+    assert.equal(status, 429);
+    assert.ok(tries <= 6, `locked after ${tries} attempts`);
+    const locked = await api.post('/api/v1/auth/mfa/verify', { mfaToken, code: totpCode(account.secret, 1) });
+    assertProblem(locked, 429, 'too-many-login-attempts');
+    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+    // A fresh OIDC challenge does not bypass the lock either.
+    assertProblem(await api.post('/api/v1/auth/mfa/verify', { mfaToken: assertChallenge(await signIn({ login: account.sub })), recoveryCode: account.recoveryCodes[0] }), 429, 'too-many-login-attempts');
+  });
+
   test('an app redirect outside the configured one is refused before anything starts', async () => {
     const refused = [
       'https://evil.example/auth/done',
@@ -458,6 +531,34 @@ describe('sign-in with OpenID Connect', () => {
     } finally {
       await closed.stop();
       await closedEnv.cleanup();
+    }
+  });
+
+  test('an administrator who must enrol gets the same restricted tokens through a provider as with a password; once enrolled, the MFA challenge', async () => {
+    const strictEnv = await createTestEnvironment({ BASALT_PUBLIC_URL: `http://127.0.0.1:${closedPort}`, BASALT_OIDC_PROVIDERS: providersSetting, BASALT_MFA_REQUIRED_FOR_ADMINS: 'true' });
+    const strict = await startBasalt({ env: { ...strictEnv.env, PORT: String(closedPort) } });
+    const strictApi = client(strict.url);
+    try {
+      const sub = subject('strict-admin', { email: ADMIN.email, email_verified: true });
+      const first = await signIn({ basaltUrl: strict.url, login: sub });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(first.body.user.role, 'admin');
+      const token = first.body.accessToken;
+      assertProblem(await strictApi.get('/api/v1/users', { token }), 403, 'mfa-enrolment-required');
+      assert.equal((await strictApi.get('/api/v1/auth/me', { token })).status, 200);
+
+      const started = await strictApi.post('/api/v1/auth/mfa/totp', undefined, { token });
+      assert.equal(started.status, 201, started.text);
+      const confirmed = await strictApi.post('/api/v1/auth/mfa/totp/confirm', { code: totpCode(started.body.secret) }, { token });
+      assert.equal(confirmed.status, 200, confirmed.text);
+
+      const mfaToken = assertChallenge(await signIn({ basaltUrl: strict.url, login: sub }));
+      const verified = await strictApi.post('/api/v1/auth/mfa/verify', { mfaToken, recoveryCode: confirmed.body.recoveryCodes[0] });
+      assert.equal(verified.status, 200, verified.text);
+      assert.equal((await strictApi.get('/api/v1/users', { token: verified.body.accessToken })).status, 200, 'a full administrator now');
+    } finally {
+      await strict.stop();
+      await strictEnv.cleanup();
     }
   });
 

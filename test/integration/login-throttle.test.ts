@@ -6,6 +6,7 @@ import { AppConfig } from 'src/config/app-config';
 import { validateEnvironment } from 'src/config/env.schema';
 import { RedisConnection } from 'src/infra/queue/redis-connection';
 import { LoginThrottle, TooManyLoginAttemptsError } from 'src/modules/auth/login-throttle.service';
+import { RateCounters } from 'src/modules/auth/rate-counters';
 import type { AccountLockEvent } from 'src/modules/auth/account-lock.listener';
 
 const REDIS_URL = process.env.BASALT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,17 +15,19 @@ describe('LoginThrottle on a real Redis', () => {
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const events: AccountLockEvent[] = [];
   let throttle: LoginThrottle;
+  let counters: RateCounters;
   let redis: Redis;
 
   before(async () => {
     const config = new AppConfig(validateEnvironment({ BASALT_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', BASALT_LOGIN_MAX_FAILURES_PER_IP: '100', BASALT_LOGIN_LOCK_SECONDS: '30' }));
-    throttle = new LoginThrottle(config, new RedisConnection(REDIS_URL, prefix), { accountLocked: (event) => void events.push(event) });
-    await throttle.onModuleInit();
+    counters = new RateCounters(new RedisConnection(REDIS_URL, prefix));
+    await counters.onModuleInit();
+    throttle = new LoginThrottle(config, counters, { accountLocked: (event) => void events.push(event) });
     redis = new Redis(REDIS_URL);
   });
 
   after(async () => {
-    throttle?.onApplicationShutdown();
+    counters?.onApplicationShutdown();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length) await redis.del(...keys);
     redis?.disconnect();

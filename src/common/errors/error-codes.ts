@@ -16,6 +16,7 @@ export const ErrorCode = {
   EmailAlreadyVerified: 'email-already-verified',
   TooManyLoginAttempts: 'too-many-login-attempts',
   RateLimited: 'rate-limited',
+  TooManyEmailRequests: 'too-many-email-requests',
   WrongPassword: 'wrong-password',
   CannotChangeOwnAccount: 'cannot-change-own-account',
   ApiKeyForbidden: 'api-key-forbidden',

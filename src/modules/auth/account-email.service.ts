@@ -9,6 +9,7 @@ import { UserResponse } from 'src/modules/users/dto/user.response';
 import { UsersService } from 'src/modules/users/users.service';
 import type { AcceptedResponse } from './dto/accepted.response';
 import type { PasswordResetDto } from './dto/account-email.dto';
+import { EmailRequestThrottle } from './email-request-throttle.service';
 import { EmailTokenService, InvalidAccountTokenError } from './email-token.service';
 import { PasswordHasher } from './password-hasher';
 import { assertAcceptablePassword } from './password-policy';
@@ -37,12 +38,14 @@ export class AccountEmailService implements BeforeApplicationShutdown {
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionControlService,
     private readonly config: AppConfig,
+    private readonly throttle: EmailRequestThrottle,
   ) {}
 
-  /** POST /auth/verify-email/request: a new link for the caller (older links stop working). */
-  async requestVerification(caller: AuthUser): Promise<AcceptedResponse> {
+  /** POST /auth/verify-email/request: a new link for the caller (older links stop working); limited per address and per client (429). */
+  async requestVerification(caller: AuthUser, ip: string | undefined): Promise<AcceptedResponse> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('The account no longer exists.');
+    await this.throttle.hit('verify-email', user.email, ip);
     if (user.emailVerifiedAt) throw new ConflictError(ErrorCode.EmailAlreadyVerified, 'This email address is already confirmed.');
     await this.sendVerification(user);
     return { message: `A confirmation link is on its way to ${user.email}.` };
@@ -76,9 +79,11 @@ export class AccountEmailService implements BeforeApplicationShutdown {
    * email is registered, by its content or by its timing: both cases do the
    * same lookup and answer at once; issuing the token and queueing the mail
    * happen after the answer (awaited at shutdown, so a SIGTERM does not cut
-   * them off).
+   * them off). Requests are limited per email and per client before the
+   * lookup, with the same 429 for an unknown email as for a known one.
    */
-  async requestPasswordReset(email: string): Promise<AcceptedResponse> {
+  async requestPasswordReset(email: string, ip: string | undefined): Promise<AcceptedResponse> {
+    await this.throttle.hit('password-reset', email, ip);
     const user = await this.users.findByEmail(email);
     if (user && !user.disabled) this.afterAnswering(`password reset for ${user.id}`, () => this.sendPasswordReset(user));
     return RESET_ACCEPTED;

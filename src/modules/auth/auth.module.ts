@@ -17,9 +17,11 @@ import { AuthService } from './auth.service';
 import { EmailTokenService } from './email-token.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { JwtStrategy } from './jwt.strategy';
+import { EmailRequestThrottle } from './email-request-throttle.service';
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordChangeService } from './password-change.service';
 import { PasswordHasher } from './password-hasher';
+import { RateCounters } from './rate-counters';
 import { RolesGuard } from './roles.guard';
 import { Session } from './session.entity';
 import { SessionControlService } from './session-control.service';
@@ -61,7 +63,9 @@ import { UserMfa } from './mfa/user-mfa.entity';
     SessionsRepository,
     SessionRevocations,
     SessionControlService,
+    RateCounters,
     LoginThrottle,
+    EmailRequestThrottle,
     PasswordChangeService,
     AccountAdminService,
     AccountEmailService,

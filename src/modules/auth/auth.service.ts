@@ -10,7 +10,7 @@ import type { RegisterDto } from './dto/register.dto';
 import type { LoginDto } from './dto/login.dto';
 import type { TokenResponse } from './dto/token.response';
 import { AccountEmailService } from './account-email.service';
-import { LoginThrottle } from './login-throttle.service';
+import { LoginThrottle, type LoginAttempt } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher';
 import { SessionControlService } from './session-control.service';
 import { SessionsService, type ClientInfo } from './sessions.service';
@@ -61,12 +61,22 @@ export class AuthService {
       this.throttle.failed(attempt, user?.id ?? null);
       throw new UnauthorizedError(ErrorCode.InvalidCredentials, BAD_CREDENTIALS);
     }
+    return this.afterFirstFactor(user, client, attempt);
+  }
+
+  /**
+   * The one place that decides between tokens and a second step, for every
+   * first factor (a password here, an OpenID provider in OidcService): an
+   * account with a confirmed TOTP factor gets a challenge and no session.
+   * A password attempt stays counted until the second factor passes
+   * (MfaLoginService).
+   */
+  async afterFirstFactor(user: { id: string; email: string }, client: ClientInfo, passwordAttempt?: LoginAttempt): Promise<TokenResponse | MfaChallengeResponse> {
     if (await this.mfa.isEnabled(user.id)) {
-      // No session yet; the attempt stays counted until the second factor passes (MfaLoginService).
-      const mfaToken = await this.mfaChallenges.issue({ userId: user.id, email: user.email, passwordAttempt: attempt });
+      const mfaToken = await this.mfaChallenges.issue({ userId: user.id, email: user.email, passwordAttempt });
       return { mfaRequired: true, mfaToken, mfaExpiresIn: MFA_CHALLENGE_TTL_SECONDS };
     }
-    await this.throttle.succeeded(attempt);
+    if (passwordAttempt) await this.throttle.succeeded(passwordAttempt);
     return this.signIn(user.id, client);
   }
 

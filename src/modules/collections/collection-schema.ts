@@ -44,10 +44,16 @@ export interface CollectionDefinition {
   indexes?: IndexDefinition[];
   /** Deleted records go to a trash instead of disappearing. */
   softDelete?: boolean;
+  /**
+   * The `uuid` field holding the id of the user each record belongs to:
+   * GDPR export and erasure cover the records whose owner field is the
+   * user's id (docs/decisions/0007). Metadata only: no DDL.
+   */
+  ownerField?: string;
 }
 
 /** A collection as the registry holds it. */
-export interface CollectionSchema extends Required<Pick<CollectionDefinition, 'name' | 'fields' | 'indexes' | 'softDelete'>> {
+export interface CollectionSchema extends Required<Pick<CollectionDefinition, 'name' | 'fields' | 'indexes' | 'softDelete'>>, Pick<CollectionDefinition, 'ownerField'> {
   /** The table that stores it. */
   table: string;
   /** Bumped on every change to this collection. */
@@ -90,6 +96,7 @@ export function toSchema(definition: CollectionDefinition, version: number, crea
     fields: definition.fields,
     indexes: definition.indexes ?? [],
     softDelete: Boolean(definition.softDelete),
+    ...(definition.ownerField ? { ownerField: definition.ownerField } : {}),
     version,
     createdAt: createdAt.toISOString(),
     updatedAt: updatedAt.toISOString(),

@@ -41,7 +41,7 @@ export class CollectionsService {
   }
 
   async create(dto: CreateCollectionDto, actor: AuthUser): Promise<CollectionResponse> {
-    const definition: CollectionDefinition = { name: dto.name, fields: stripUndefined(dto.fields), indexes: dto.indexes ?? [], softDelete: dto.softDelete ?? false };
+    const definition: CollectionDefinition = { name: dto.name, fields: stripUndefined(dto.fields), indexes: dto.indexes ?? [], softDelete: dto.softDelete ?? false, ownerField: dto.ownerField };
     this.assertValid(definition, (f) => f.renamedFrom !== undefined);
     await inSchemaTransaction(this.dataSource, this.dialect, async (runner) => {
       if (await this.load(runner, definition.name)) throw new ConflictError(ErrorCode.CollectionExists, `A collection "${definition.name}" already exists.`);
@@ -60,14 +60,16 @@ export class CollectionsService {
   async update(name: string, dto: UpdateCollectionDto, actor: AuthUser): Promise<CollectionResponse> {
     const fields = stripUndefined(dto.fields);
     const next = { fields, indexes: dto.indexes ?? [], softDelete: dto.softDelete ?? false };
-    this.assertValid({ name, ...next, fields: fields.map(({ renamedFrom: _r, ...f }) => f) }, () => false);
+    this.assertValid({ name, ...next, fields: fields.map(({ renamedFrom: _r, ...f }) => f), ownerField: dto.ownerField }, () => false);
     await inSchemaTransaction(this.dataSource, this.dialect, async (runner) => {
       const current = await this.load(runner, name);
       if (!current) throw new NotFoundError(`No collection "${name}".`);
       const diff = diffCollection(current, next);
       if (diff.errors.length > 0) throw new ValidationFailedError(diff.errors, 'This change cannot be applied.');
+      // The owner field is metadata (no DDL), but a change of it is a schema change like any other: versioned and recorded.
+      if ((current.ownerField ?? null) !== (dto.ownerField ?? null)) diff.changes.push({ kind: 'owner-field', ownerField: dto.ownerField ?? null });
       if (diff.changes.length === 0) return;
-      const definition: CollectionDefinition = { name, fields: fields.map(({ renamedFrom: _r, ...f }) => f), indexes: next.indexes, softDelete: next.softDelete };
+      const definition: CollectionDefinition = { name, fields: fields.map(({ renamedFrom: _r, ...f }) => f), indexes: next.indexes, softDelete: next.softDelete, ownerField: dto.ownerField };
       await this.assertTargetsExist(runner, definition);
       await new DataChecks(runner, this.dialect, current).check(diff.changes);
       const after = toSchema(definition, current.version + 1, new Date(current.createdAt), new Date());

@@ -61,7 +61,16 @@ export function checkDefinition(definition: CollectionDefinition, exists: (colle
   });
   const indexNames = (definition.indexes ?? []).map((i) => i.name);
   if (new Set(indexNames).size !== indexNames.length) add('indexes', 'index names must be unique');
+  if (definition.ownerField !== undefined) checkOwnerField(definition, add);
   return errors;
+}
+
+/** The owner field names a uuid field of this collection that may be null (anonymising erasure sets it to null). */
+function checkOwnerField(definition: CollectionDefinition, add: (field: string, message: string) => void): void {
+  const owner = typeof definition.ownerField === 'string' ? definition.fields.find((f) => f?.name === definition.ownerField) : undefined;
+  if (!owner) add('ownerField', 'must name a uuid field of this collection');
+  else if (owner.type !== 'uuid') add('ownerField', `"${owner.name}" is a ${owner.type} field; the owner field must be a uuid field`);
+  else if (owner.required) add('ownerField', `"${owner.name}" is required, but erasing its owner in anonymise mode sets it to null: make it optional`);
 }
 
 function checkField(field: FieldDefinition & { renamedFrom?: string }, path: string, add: (field: string, message: string) => void, exists: (collection: string) => boolean, collection: string): void {

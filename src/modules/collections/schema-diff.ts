@@ -11,7 +11,9 @@ export type SchemaChange =
   | { kind: 'alter-field'; before: FieldDefinition; after: FieldDefinition }
   | { kind: 'add-index'; index: IndexDefinition }
   | { kind: 'drop-index'; index: IndexDefinition }
-  | { kind: 'soft-delete'; enabled: boolean };
+  | { kind: 'soft-delete'; enabled: boolean }
+  /** Metadata only: no statement, no data check. */
+  | { kind: 'owner-field'; ownerField: string | null };
 
 export interface SchemaDiff {
   changes: SchemaChange[];

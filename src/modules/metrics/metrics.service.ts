@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { poolStats } from 'src/infra/database/pool-stats';
+import { queryDuration } from 'src/infra/database/query-timings';
 import { QueueName } from 'src/infra/queue/queue-names';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
 
@@ -57,6 +58,7 @@ export class MetricsService implements OnModuleInit {
     private readonly outbox: OutboxService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'basalt_' });
+    this.registry.registerMetric(queryDuration);
     const registers = [this.registry];
     const pool = this.dataSource;
     new Gauge({

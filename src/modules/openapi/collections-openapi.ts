@@ -100,9 +100,10 @@ export function buildCollectionsOpenApi(schemas: readonly CollectionSchema[]): C
       delete: deleteOperation(context),
     };
     if (schema.softDelete) {
-      result.paths[`${base}/trash`] = { get: listOperation(context, trashListOperationId(name, byName), true) };
-      result.paths[`${base}/trash/{id}/restore`] = { parameters: [idParameter()], post: restoreOperation(context) };
-      result.paths[`${base}/trash/{id}`] = { parameters: [idParameter()], delete: purgeOperation(context) };
+      // The trash is for administrators (@Roles('admin') on the records controller), marked as @Roles marks static routes.
+      result.paths[`${base}/trash`] = { get: adminOnly(listOperation(context, trashListOperationId(name, byName), true)) };
+      result.paths[`${base}/trash/{id}/restore`] = { parameters: [idParameter()], post: adminOnly(restoreOperation(context)) };
+      result.paths[`${base}/trash/{id}`] = { parameters: [idParameter()], delete: adminOnly(purgeOperation(context)) };
     }
 
     result.schemas[context.names.record] = recordSchema(context);
@@ -147,6 +148,10 @@ function reverseRelations(target: string, sorted: readonly CollectionSchema[]): 
 
 function operation(context: CollectionContext, body: Omit<OperationObject, 'tags' | 'security'>): OperationObject {
   return { tags: [context.schema.name], security: [{ bearer: [] }], ...body };
+}
+
+function adminOnly(operation: OperationObject): OperationObject {
+  return { ...operation, 'x-basalt-roles': ['admin'] } as OperationObject;
 }
 
 function listOperation(context: CollectionContext, operationId: string, trash: boolean): OperationObject {

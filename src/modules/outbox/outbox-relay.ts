@@ -131,11 +131,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** One job and one message per batch: under load a pass carries many events for the price of one. */
+  /**
+   * One job and one message per batch: under load a pass carries many events
+   * for the price of one. Nothing is handed to a Redis client that is not
+   * connected: Bull's client would keep the job in its offline queue and add
+   * it after the pass gave up, next to the batch the next pass sends.
+   */
   private async publish(events: OutboxEvent[]): Promise<void> {
+    const status = this.queue.client.status;
+    if (status !== 'ready') throw new Error(`Redis is not connected (${status})`);
+    // The pub/sub publisher has no offline queue either: it fails at once rather than later.
+    await this.channels.publish(EVENTS_CHANNEL, JSON.stringify(events));
     const batch: EventBatch = { events };
     await this.queue.add(EventsJob.Batch, batch, { jobId: `events:${events[0].id}-${events[events.length - 1].id}` });
-    await this.channels.publish(EVENTS_CHANNEL, JSON.stringify(events));
   }
 
   private async markRelayed(runner: QueryRunner, events: OutboxEvent[]): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
+import { timed } from 'src/infra/database/query-timings';
 
 export interface SqlResult<T = Record<string, unknown>> {
   rows: T[];
@@ -41,15 +42,20 @@ export class SqlExecutor implements SqlRunner {
   }
 
   async run<T>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    const kind = sql.startsWith('SELECT') ? 'read' : 'write';
     if (this.pool) {
-      const result = await this.pool.query({ name, text: sql, values: params });
+      const result = await timed(kind, this.pool.query({ name, text: sql, values: params }));
       return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
     }
-    return this.mysql<T>(this.dataSource, sql, params);
+    return timed(kind, this.mysql<T>(this.dataSource, sql, params));
   }
 
-  /** Everything `work` runs commits together or not at all. */
-  async transaction<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
+  /** Everything `work` runs commits together or not at all; timed as one. */
+  transaction<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
+    return timed('transaction', this.inTransaction(work));
+  }
+
+  private async inTransaction<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
     if (this.pool) {
       const client = await this.pool.connect();
       try {

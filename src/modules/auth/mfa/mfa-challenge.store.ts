@@ -8,12 +8,12 @@ import type { LoginAttempt } from 'src/modules/auth/login-throttle.service';
 export const MFA_CHALLENGE_TTL_SECONDS = 300;
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-/** A password check passed; the second factor is still to come. Never leaves the server. */
+/** A first factor passed (a password, or an OpenID provider); the second is still to come. Never leaves the server. */
 export interface MfaChallenge {
   userId: string;
   email: string;
-  /** The password step's throttle reservation: released only when the second factor passes. */
-  passwordAttempt: LoginAttempt;
+  /** The password step's throttle reservation, released only when the second factor passes; absent after an OpenID sign-in. */
+  passwordAttempt?: LoginAttempt;
 }
 
 /**

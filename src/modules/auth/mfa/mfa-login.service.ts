@@ -10,7 +10,8 @@ import { MfaChallengeStore } from './mfa-challenge.store';
 import { InvalidMfaCodeError, MfaService } from './mfa.service';
 
 /**
- * The second step of a login: the challenge token from POST /auth/login and
+ * The second step of a login: the challenge token from POST /auth/login (or
+ * from an OpenID Connect callback) and
  * a TOTP or recovery code → the usual token pair. Every attempt goes through
  * LoginThrottle under the account's email, so guessing codes locks the
  * account like guessing passwords. The password step's own reservation is
@@ -35,7 +36,7 @@ export class MfaLoginService {
     }
     if (!(await this.challenges.consume(dto.mfaToken))) throw invalidToken();
     await this.throttle.succeeded(attempt);
-    await this.throttle.succeeded(challenge.passwordAttempt);
+    if (challenge.passwordAttempt) await this.throttle.succeeded(challenge.passwordAttempt);
     return this.auth.signIn(challenge.userId, client);
   }
 }

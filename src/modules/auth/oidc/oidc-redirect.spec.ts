@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allowedAppRedirect, bindingCookie, bindingFromCookies, withTokensInFragment } from './oidc-redirect';
+import { allowedAppRedirect, bindingCookie, bindingFromCookies, withAnswerInFragment } from './oidc-redirect';
 
 const base = 'https://app.example.com/auth/done';
 
@@ -35,13 +35,22 @@ test('anything else is refused: other hosts, ports, schemes, sibling paths, trav
 });
 
 test('tokens travel in the fragment, after any query the app URL has', () => {
-  const url = withTokensInFragment('https://app.example.com/auth/done?x=1', { accessToken: 'a.b.c', refreshToken: 'r+/=', expiresIn: 900 });
+  const url = withAnswerInFragment('https://app.example.com/auth/done?x=1', { accessToken: 'a.b.c', refreshToken: 'r+/=', expiresIn: 900 });
   const parsed = new URL(url);
   assert.equal(parsed.search, '?x=1');
   const fragment = new URLSearchParams(parsed.hash.slice(1));
   assert.equal(fragment.get('accessToken'), 'a.b.c');
   assert.equal(fragment.get('refreshToken'), 'r+/=');
   assert.equal(fragment.get('expiresIn'), '900');
+});
+
+test('an MFA challenge travels in the fragment instead of tokens', () => {
+  const url = withAnswerInFragment('https://app.example.com/auth/done', { mfaRequired: true, mfaToken: 'm-t_k', mfaExpiresIn: 300 });
+  const fragment = new URLSearchParams(new URL(url).hash.slice(1));
+  assert.deepEqual([...fragment.keys()].sort(), ['mfaExpiresIn', 'mfaRequired', 'mfaToken']);
+  assert.equal(fragment.get('mfaRequired'), 'true');
+  assert.equal(fragment.get('mfaToken'), 'm-t_k');
+  assert.equal(fragment.get('mfaExpiresIn'), '300');
 });
 
 test('the binding cookie: read back only when well formed', () => {

@@ -40,10 +40,24 @@ export interface FragmentTokens {
   expiresIn: number;
 }
 
-/** `<app url>#accessToken=…&refreshToken=…&expiresIn=…`: a fragment never reaches a server or a Referer header. */
-export function withTokensInFragment(appUrl: string, tokens: FragmentTokens): string {
-  const fragment = new URLSearchParams({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresIn: String(tokens.expiresIn) });
-  return `${appUrl}#${fragment.toString()}`;
+export interface FragmentMfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+  mfaExpiresIn: number;
+}
+
+/**
+ * `<app url>#accessToken=…&refreshToken=…&expiresIn=…`, or, when the account
+ * has a second factor, `#mfaRequired=true&mfaToken=…&mfaExpiresIn=…` for the
+ * app to finish with POST /auth/mfa/verify. A fragment never reaches a server
+ * or a Referer header.
+ */
+export function withAnswerInFragment(appUrl: string, answer: FragmentTokens | FragmentMfaChallenge): string {
+  const fields: Record<string, string> =
+    'mfaRequired' in answer
+      ? { mfaRequired: 'true', mfaToken: answer.mfaToken, mfaExpiresIn: String(answer.mfaExpiresIn) }
+      : { accessToken: answer.accessToken, refreshToken: answer.refreshToken, expiresIn: String(answer.expiresIn) };
+  return `${appUrl}#${new URLSearchParams(fields).toString()}`;
 }
 
 export const BINDING_COOKIE = 'basalt_oidc';

@@ -1,9 +1,10 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiFoundResponse, ApiOkResponse, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from 'src/config/app-config';
 import { Public } from 'src/common/decorators/public.decorator';
 import { TokenResponse } from '../dto/token.response';
+import { MfaChallengeResponse } from '../mfa/dto/mfa.response';
 import type { ClientInfo } from '../sessions.service';
 import { OidcAuthorizeQueryDto } from './dto/oidc-authorize-query.dto';
 import { OidcProvidersResponse } from './dto/oidc-providers.response';
@@ -50,26 +51,28 @@ export class OidcController {
   }
 
   /**
-   * Where the provider sends the browser back. Answers Basalt's token pair as JSON, or, when the sign-in was
-   * started with an allowed `redirect`, a 302 to it with the tokens in the URL fragment.
+   * Where the provider sends the browser back. Answers Basalt's token pair as JSON — or, when the account has TOTP
+   * enabled, `{mfaRequired, mfaToken}` for POST /auth/mfa/verify, exactly as /auth/login does. When the sign-in was
+   * started with an allowed `redirect`, a 302 to it with that answer in the URL fragment.
    */
   @Public()
   @Get(':provider/callback')
   @ApiQuery({ name: 'state', required: true, description: 'As sent to the provider by authorize: single-use, ten minutes.' })
   @ApiQuery({ name: 'code', required: false, description: 'The authorization code (absent when the provider answers `error`).' })
   @ApiQuery({ name: 'error', required: false, description: 'Set by the provider when it did not authorize the sign-in.' })
-  @ApiOkResponse({ type: TokenResponse })
-  @ApiFoundResponse({ description: 'To the app: `<redirect>#accessToken=…&refreshToken=…&expiresIn=…`.' })
+  @ApiExtraModels(TokenResponse, MfaChallengeResponse)
+  @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(TokenResponse) }, { $ref: getSchemaPath(MfaChallengeResponse) }] } })
+  @ApiFoundResponse({ description: 'To the app: `<redirect>#accessToken=…&refreshToken=…&expiresIn=…`, or `#mfaRequired=true&mfaToken=…&mfaExpiresIn=…`.' })
   async callback(
     @Param('provider') provider: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<TokenResponse | undefined> {
+  ): Promise<TokenResponse | MfaChallengeResponse | undefined> {
     reply.header('cache-control', 'no-store');
     const question = request.url.indexOf('?');
     const callbackQuery = question < 0 ? '' : request.url.slice(question + 1);
     const finished = await this.oidc.callback(provider, callbackQuery, bindingFromCookies(request.headers.cookie), clientInfo(request));
-    if (!finished.redirect) return finished.tokens;
+    if (!finished.redirect) return finished.answer;
     reply.status(302).header('location', finished.redirect);
     return undefined;
   }

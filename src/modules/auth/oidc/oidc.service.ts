@@ -6,11 +6,12 @@ import { ErrorCode } from 'src/common/errors/error-codes';
 import { UsersService } from 'src/modules/users/users.service';
 import { AuthService } from '../auth.service';
 import type { TokenResponse } from '../dto/token.response';
+import type { MfaChallengeResponse } from '../mfa/dto/mfa.response';
 import type { ClientInfo } from '../sessions.service';
 import type { OidcProvidersResponse } from './dto/oidc-providers.response';
 import { OidcAccountsService } from './oidc-accounts.service';
 import { OidcProviders } from './oidc-providers';
-import { allowedAppRedirect, withTokensInFragment } from './oidc-redirect';
+import { allowedAppRedirect, withAnswerInFragment } from './oidc-redirect';
 import { OidcStateStore, type PendingSignIn } from './oidc-state.store';
 
 export interface StartedSignIn {
@@ -21,8 +22,9 @@ export interface StartedSignIn {
 }
 
 export interface FinishedSignIn {
-  tokens: TokenResponse;
-  /** The app URL with the tokens in its fragment, when the flow asked for one. */
+  /** The token pair, or, for an account with a second factor, the challenge POST /auth/mfa/verify finishes. */
+  answer: TokenResponse | MfaChallengeResponse;
+  /** The app URL with that answer in its fragment, when the flow asked for one. */
   redirect?: string;
 }
 
@@ -89,8 +91,9 @@ export class OidcService {
     const userId = await this.accounts.resolve(provider, identity);
     const user = await this.users.findById(userId);
     if (!user || user.disabled) throw new ForbiddenError('This account is disabled.');
-    const tokens = await this.auth.signIn(userId, client);
-    return { tokens, redirect: pending.appRedirect ? withTokensInFragment(pending.appRedirect, tokens) : undefined };
+    // The provider is a first factor like a password: a confirmed TOTP factor is still asked for.
+    const answer = await this.auth.afterFirstFactor(user, client);
+    return { answer, redirect: pending.appRedirect ? withAnswerInFragment(pending.appRedirect, answer) : undefined };
   }
 
   private async redis<T>(work: () => Promise<T>): Promise<T> {

@@ -103,6 +103,15 @@ export class UpdateCollectionDto {
   @IsOptional()
   @IsBoolean()
   softDelete?: boolean;
+
+  /**
+   * The optional `uuid` field that holds the id of the user each record belongs to: a user's GDPR export
+   * includes those records, and erasing the user deletes them (or sets the field to null, BASALT_ERASURE_MODE).
+   * @example owner_id
+   */
+  @IsOptional()
+  @IsString()
+  ownerField?: string;
 }
 
 export class CreateCollectionDto extends UpdateCollectionDto {

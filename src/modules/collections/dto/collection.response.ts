@@ -5,6 +5,8 @@ export class CollectionResponse {
   fields: FieldDefinition[];
   indexes: IndexDefinition[];
   softDelete: boolean;
+  /** The uuid field naming each record's owner (GDPR export and erasure), or null. */
+  ownerField: string | null;
   /** Bumped on every change to this collection. */
   version: number;
   createdAt: string;
@@ -12,7 +14,7 @@ export class CollectionResponse {
 
   static from(schema: CollectionSchema): CollectionResponse {
     const { name, fields, indexes, softDelete, version, createdAt, updatedAt } = schema;
-    return { name, fields, indexes, softDelete, version, createdAt, updatedAt };
+    return { name, fields, indexes, softDelete, ownerField: schema.ownerField ?? null, version, createdAt, updatedAt };
   }
 }
 

@@ -20,4 +20,8 @@ export class AccountErasure {
   /** `self-service`: the owner asked (DELETE /users/me). */
   @Column({ type: 'varchar', length: 64 })
   reason: string;
+
+  /** JSON: what was done to records in collections, `[{collection, action: deleted|anonymised, count}]` (counts only). */
+  @Column({ type: 'text', nullable: true })
+  records: string | null;
 }

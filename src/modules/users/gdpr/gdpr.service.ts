@@ -56,7 +56,8 @@ export class GdprService {
       ...(held.mfa ? { mfa: { enabled: held.mfa.some((m) => m.confirmed_at !== null), recoveryCodesLeft: (held.recoveryCodes ?? []).filter((c) => c.used_at === null).length } } : {}),
       emailTokens: held.accountTokens.map((t) => ({ purpose: t.purpose, createdAt: date(t.created_at), expiresAt: date(t.expires_at), usedAt: date(t.used_at) })),
       schemaEvents: held.schemaEvents.map((e) => ({ version: Number(e.version), collection: e.collection, action: e.action, createdAt: date(e.created_at) })),
-      notes: ['Records in collections are not linked to accounts yet (no owner field): they are not part of this export.'],
+      // Every record whose collection's ownerField holds the caller's id, trashed ones included.
+      collections: held.collections,
     };
   }
 
@@ -87,12 +88,13 @@ export class GdprService {
       throw new ConflictError(ErrorCode.Conflict, 'The only administrator cannot erase their account: make someone else an administrator first.');
     }
     const mode = this.config.erasure.mode;
-    const { sessionIds, apiKeyIds } = await this.data.erase(user.id, mode, 'self-service');
+    const { sessionIds, apiKeyIds, records } = await this.data.erase(user.id, mode, 'self-service');
     // Committed: now refuse every token of the account, here at once and on every other node through Redis.
     await this.revocations.userCutOff(user.id);
     await this.revocations.sessionsEnded(sessionIds);
     await this.apiKeys.deleted(apiKeyIds);
-    this.logger.log(`account ${user.id} erased (${mode})`);
+    const summary = records.map((r) => `${r.count} ${r.action} in ${r.collection}`).join(', ');
+    this.logger.log(`account ${user.id} erased (${mode})${summary ? `; records: ${summary}` : ''}`);
   }
 }
 
