@@ -26,6 +26,7 @@ export function columns(runner: QueryRunner) {
       collation: mysql ? 'utf8mb4_bin' : undefined,
     }),
     boolean: (name: string, value: boolean): TableColumnOptions => ({ name, type: 'boolean', default: mysql ? (value ? 1 : 0) : String(value) }),
+    integer: (name: string, value = 0): TableColumnOptions => ({ name, type: 'integer', default: String(value) }),
     text: (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable }),
   };
 }

@@ -22,6 +22,7 @@ import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RecordsModule } from './modules/records/records.module';
 import { GdprModule } from './modules/users/gdpr/gdpr.module';
 import { UsersModule } from './modules/users/users.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 /** What every Basalt process holds: configuration, logs, the database, the queues and their processors (mail). */
 export function infrastructure(config: AppConfig, redis: RedisConnection, processing: boolean): DynamicModule[] {
@@ -48,6 +49,7 @@ export class AppModule {
         MetricsModule,
         RealtimeModule,
         JobsModule.forApi({ processing: config.queue.processing }),
+        WebhooksModule.forRoot({ processing: config.queue.processing }),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -38,6 +38,10 @@ export class AppConfig {
   readonly emailTokens: { verificationTtl: number; passwordResetTtl: number };
   /** Account erasure (DELETE /users/me): delete the users row, or keep it anonymised and disabled. */
   readonly erasure: { mode: 'delete' | 'anonymise' };
+  /** Outgoing requests: what the SSRF guard lets through anyway (host names, IPs, CIDRs). */
+  readonly outbound: { allowlist: string[] };
+  /** Webhook deliveries: attempts, backoff base, request timeout, dead letters in a row that disable a webhook. */
+  readonly webhooks: { maxAttempts: number; retryBaseMs: number; timeoutMs: number; disableAfter: number };
   readonly logLevel: string;
   /** One access-log line per request (off: a load balancer usually logs access, and the hot path stays lean). */
   readonly logRequests: boolean;
@@ -100,6 +104,13 @@ export class AppConfig {
     this.mail = { smtpUrl: env.BASALT_SMTP_URL, from: env.BASALT_MAIL_FROM };
     this.emailTokens = { verificationTtl: env.BASALT_EMAIL_VERIFICATION_TTL, passwordResetTtl: env.BASALT_PASSWORD_RESET_TTL };
     this.erasure = { mode: env.BASALT_ERASURE_MODE };
+    this.outbound = { allowlist: env.BASALT_OUTBOUND_ALLOWLIST.split(',').map((entry) => entry.trim()).filter(Boolean) };
+    this.webhooks = {
+      maxAttempts: env.BASALT_WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: env.BASALT_WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: env.BASALT_WEBHOOK_TIMEOUT_MS,
+      disableAfter: env.BASALT_WEBHOOK_DISABLE_AFTER,
+    };
     this.logLevel = env.LOG_LEVEL;
     this.logRequests = env.BASALT_LOG_REQUESTS;
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };

@@ -225,6 +225,38 @@ export class EnvironmentVariables {
   @IsIn(['delete', 'anonymise'])
   BASALT_ERASURE_MODE: 'delete' | 'anonymise' = 'delete';
 
+  /** Outgoing requests (webhooks) may reach these despite the SSRF guard: comma-separated host names, IP addresses or CIDR ranges. */
+  @Matches(/^\s*([A-Za-z0-9.:_/-]+\s*(,\s*[A-Za-z0-9.:_/-]+\s*)*)?$/, { message: 'must be comma-separated host names, IP addresses or CIDR ranges' })
+  BASALT_OUTBOUND_ALLOWLIST: string = '';
+
+  /** Attempts per webhook delivery (the first included) before it is dead-lettered. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30)
+  BASALT_WEBHOOK_MAX_ATTEMPTS: number = 8;
+
+  /** Base delay of the retry backoff, ms: attempt n waits a random time up to base × 2^(n-1) (at least half of it). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  BASALT_WEBHOOK_RETRY_BASE_MS: number = 2000;
+
+  /** How long a webhook request may take (connect, redirects and response), ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  BASALT_WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  /** Dead-lettered deliveries in a row that disable a webhook (its owner is emailed). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BASALT_WEBHOOK_DISABLE_AFTER: number = 5;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: string = 'info';
 

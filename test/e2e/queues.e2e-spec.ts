@@ -129,9 +129,11 @@ describe('worker-only process', () => {
     await sleep(1000);
     assert.equal(await job.getState(), 'waiting', 'nobody processed it yet');
 
-    worker = await startBasalt({ entry: 'worker', env: { ...env.env, BASALT_QUEUE_PROCESSING: undefined } });
+    worker = await startBasalt({ entry: 'worker', env: { ...env.env, BASALT_QUEUE_PROCESSING: undefined, LOG_LEVEL: 'info' } });
     const result = await Promise.race([job.finished(), sleep(30_000).then(() => 'timeout')]);
     assert.equal(typeof (result as { pong: number }).pong, 'number', `worker output:\n${worker.output()}`);
+    // Processors start while the worker is still booting; its SIGTERM handler is installed once it has started.
+    for (let i = 0; i < 300 && !worker.output().includes('worker started'); i++) await sleep(50);
 
     assert.equal(await worker.stop(), 0, worker.output());
     assert.equal(await api.stop(), 0, api.output());

@@ -37,6 +37,8 @@ export const ErrorCode = {
   RoleInUse: 'role-in-use',
   PresetConflict: 'preset-conflict',
   PermissionCheckFailed: 'permission-check-failed',
+  WebhookInactive: 'webhook-inactive',
+  DeliveryInProgress: 'delivery-in-progress',
   SchemaConflict: 'schema-conflict',
   CollectionExists: 'collection-exists',
   CollectionInUse: 'collection-in-use',

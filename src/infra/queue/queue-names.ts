@@ -10,6 +10,8 @@ export const QueueName = {
   Events: 'events',
   /** Scheduled housekeeping (src/modules/jobs): repeatable jobs, one run per schedule across every node. */
   Maintenance: 'maintenance',
+  /** One job per webhook delivery (src/modules/webhooks). */
+  Webhooks: 'webhooks',
 } as const;
 
 /** Every queue, for the jobs module, the worker and the health check. */
@@ -62,3 +64,24 @@ export const MaintenanceJob = {
 } as const;
 
 export type MaintenanceJob = (typeof MaintenanceJob)[keyof typeof MaintenanceJob];
+export const WebhooksJob = {
+  /** Send one delivery (data: { deliveryId }); jobId `delivery:<id>` (a replay: `delivery:<id>:replay:<n>`). */
+  Deliver: 'deliver',
+} as const;
+
+/** The custom backoff the `webhooks` queue registers: exponential with full jitter (src/modules/webhooks/webhook-retry.ts). */
+export const WEBHOOK_BACKOFF = 'webhook-jitter';
+
+/**
+ * Webhook delivery jobs. `attempts` and the backoff's base delay come from
+ * configuration (BASALT_WEBHOOK_MAX_ATTEMPTS, BASALT_WEBHOOK_RETRY_BASE_MS);
+ * every attempt is also logged in webhook_attempts, so Bull keeps few jobs.
+ */
+export function webhookJobOptions(attempts: number, baseDelayMs: number) {
+  return {
+    attempts,
+    backoff: { type: WEBHOOK_BACKOFF, options: { baseDelayMs } },
+    removeOnComplete: true,
+    removeOnFail: 1000,
+  };
+}

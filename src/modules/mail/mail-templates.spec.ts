@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MAIL_TEMPLATES, escapeHtml, formatDuration, isMailTemplate, renderMail } from './mail-templates';
 
 test('every template renders a subject, a text body and an HTML body', () => {
-  const data = { name: 'Ada', link: 'https://app.example/x?token=abc', expiresInSeconds: 3600, lockedUntil: '2026-01-02T03:04:05.000Z', changedAt: '2026-01-02T03:04:05.000Z' };
+  const data = { name: 'Ada', link: 'https://app.example/x?token=abc', expiresInSeconds: 3600, lockedUntil: '2026-01-02T03:04:05.000Z', changedAt: '2026-01-02T03:04:05.000Z', url: 'https://hooks.example/x', failures: 5, lastError: 'HTTP 500' };
   for (const template of MAIL_TEMPLATES) {
     const mail = renderMail(template, data as never);
     assert.ok(mail.subject.length > 5, template);
@@ -35,6 +35,12 @@ test('account-locked and password-changed say when', () => {
   assert.match(renderMail('account-locked', { lockedUntil: '2026-01-02T03:04:05.000Z' }).text, /until 2026-01-02 03:04 UTC/);
   assert.match(renderMail('account-locked', {}).text, /for a while/);
   assert.match(renderMail('password-changed', { changedAt: '2026-01-02T03:04:05.000Z' }).text, /at 2026-01-02 03:04 UTC/);
+});
+
+test('webhook-disabled names the URL, the count and the last error', () => {
+  const mail = renderMail('webhook-disabled', { url: 'https://hooks.example/<x>', failures: 5, lastError: 'HTTP 503' });
+  assert.match(mail.text, /https:\/\/hooks\.example\/<x> failed 5 deliveries in a row.*HTTP 503/);
+  assert.match(mail.html, /hooks\.example\/&lt;x&gt;/);
 });
 
 test('template names and durations', () => {

@@ -8,6 +8,7 @@ export const MailTemplate = {
   PasswordReset: 'password-reset',
   AccountLocked: 'account-locked',
   PasswordChanged: 'password-changed',
+  WebhookDisabled: 'webhook-disabled',
 } as const;
 
 export type MailTemplate = (typeof MailTemplate)[keyof typeof MailTemplate];
@@ -20,6 +21,7 @@ export interface MailTemplateData {
   'password-reset': { name?: string | null; link: string; expiresInSeconds: number };
   'account-locked': { name?: string | null; lockedUntil?: string | null };
   'password-changed': { name?: string | null; changedAt: string };
+  'webhook-disabled': { name?: string | null; url: string; failures: number; lastError: string };
 }
 
 export interface RenderedMail {
@@ -84,6 +86,16 @@ function compose(template: MailTemplate, data: MailTemplateData[MailTemplate]): 
         blocks: [
           `The password of your account was changed at ${formatInstant(d.changedAt)}, and every device was signed out.`,
           'If you did this, there is nothing else to do. If you did not, reset your password now and check your account.',
+        ],
+      };
+    }
+    case MailTemplate.WebhookDisabled: {
+      const d = data as MailTemplateData['webhook-disabled'];
+      return {
+        subject: 'A webhook was disabled after repeated failures',
+        blocks: [
+          `Your webhook to ${d.url} failed ${d.failures} deliveries in a row, so Basalt disabled it. The last error: ${d.lastError}`,
+          'Check the receiver and the delivery log (GET /api/v1/webhooks/<id>/deliveries), then set the webhook active again; failed deliveries can be replayed.',
         ],
       };
     }

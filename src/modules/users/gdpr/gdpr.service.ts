@@ -52,6 +52,7 @@ export class GdprService {
       identities: held.identities.map((i) => ({ provider: i.provider, subject: i.subject, email: i.email, createdAt: date(i.created_at) })),
       apiKeys: await this.apiKeys.allOf(caller.id),
       roles: held.roles.map((r) => ({ role: r.role, since: date(r.created_at) })),
+      webhooks: held.webhooks.map((w) => ({ id: w.id, url: w.url, events: JSON.parse(String(w.events)) as string[], filter: w.filter ? (JSON.parse(String(w.filter)) as unknown) : null, active: Boolean(w.active), createdAt: date(w.created_at) })),
       ...(held.mfa ? { mfa: { enabled: held.mfa.some((m) => m.confirmed_at !== null), recoveryCodesLeft: (held.recoveryCodes ?? []).filter((c) => c.used_at === null).length } } : {}),
       emailTokens: held.accountTokens.map((t) => ({ purpose: t.purpose, createdAt: date(t.created_at), expiresAt: date(t.expires_at), usedAt: date(t.used_at) })),
       schemaEvents: held.schemaEvents.map((e) => ({ version: Number(e.version), collection: e.collection, action: e.action, createdAt: date(e.created_at) })),

@@ -29,18 +29,19 @@ export class PersonalDataRepository {
   async read(userId: string) {
     const optional = await this.existingOptionalTables();
     const q = (sql: string) => this.dataSource.query(this.sql(sql), [userId]) as Promise<Record<string, unknown>[]>;
-    const [users, sessions, identities, accountTokens, schemaEvents, roles, mfa, recoveryCodes, collections] = await Promise.all([
+    const [users, sessions, identities, accountTokens, schemaEvents, roles, webhooks, mfa, recoveryCodes, collections] = await Promise.all([
       q('SELECT id, email, name, role, disabled, email_verified_at, created_at, updated_at, password_hash IS NOT NULL AS has_password FROM users WHERE id = $1'),
       q('SELECT id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip FROM sessions WHERE user_id = $1 ORDER BY created_at, id'),
       q('SELECT provider, subject, email, created_at FROM identities WHERE user_id = $1 ORDER BY created_at, id'),
       q('SELECT purpose, created_at, expires_at, used_at FROM account_tokens WHERE user_id = $1 ORDER BY created_at, id'),
       q('SELECT version, collection, action, created_at FROM schema_events WHERE actor_id = $1 ORDER BY version'),
       q('SELECT role, created_at FROM user_roles WHERE user_id = $1 ORDER BY role'),
+      q('SELECT id, url, events, filter, active, created_at FROM webhooks WHERE user_id = $1 ORDER BY created_at, id'),
       optional.has('user_mfa') ? q('SELECT confirmed_at, created_at FROM user_mfa WHERE user_id = $1') : Promise.resolve(undefined),
       optional.has('mfa_recovery_codes') ? q('SELECT used_at FROM mfa_recovery_codes WHERE user_id = $1') : Promise.resolve(undefined),
       this.ownedRecords.read(userId),
     ]);
-    return { user: users[0], sessions, identities, accountTokens, schemaEvents, roles, mfa, recoveryCodes, collections };
+    return { user: users[0], sessions, identities, accountTokens, schemaEvents, roles, webhooks, mfa, recoveryCodes, collections };
   }
 
   /** When the session was signed in (its creation), or undefined when it does not exist. */
@@ -51,7 +52,7 @@ export class PersonalDataRepository {
 
   /**
    * In one transaction: deletes everything linked to the user (sessions,
-   * email tokens, identities, API keys, custom roles, MFA factor and recovery codes),
+   * email tokens, identities, API keys, custom roles, webhooks with their delivery log, MFA factor and recovery codes),
    * deletes or anonymises the records they own in collections, takes the
    * account out of change events' actor, then deletes the users row (and
    * clears it from schema_events' actor) or anonymises it, and records the
@@ -64,7 +65,7 @@ export class PersonalDataRepository {
       const run = (sql: string, params: unknown[] = [userId]) => manager.query(this.sql(sql), params) as Promise<Record<string, unknown>[]>;
       const sessionIds = (await run('SELECT id FROM sessions WHERE user_id = $1')).map((r) => String(r.id));
       const apiKeyIds = (await run('SELECT id FROM api_keys WHERE user_id = $1')).map((r) => String(r.id));
-      for (const table of ['sessions', 'account_tokens', 'identities', 'api_keys', 'user_roles']) await run(`DELETE FROM ${table} WHERE user_id = $1`);
+      for (const table of ['sessions', 'account_tokens', 'identities', 'api_keys', 'user_roles', 'webhooks']) await run(`DELETE FROM ${table} WHERE user_id = $1`);
       for (const table of ['mfa_recovery_codes', 'user_mfa']) if (optional.has(table)) await run(`DELETE FROM ${table} WHERE user_id = $1`);
       const records = await this.ownedRecords.erase(manager, userId, mode);
       // Change events say who acted only while they are kept; the erased account is taken out of them either way.
