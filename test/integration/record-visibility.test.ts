@@ -4,16 +4,19 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import type * as AppModuleFile from 'src/app.module';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
 import type * as AppConfigFile from 'src/config/app-config';
+import type * as ConfigModuleFile from 'src/config/config.module';
+import type * as DatabaseModuleFile from 'src/infra/database/database.module';
+import type * as LoggingModuleFile from 'src/infra/logging/logging.module';
+import type * as RedisModuleFile from 'src/infra/queue/redis.module';
 import type * as RedisConnectionFile from 'src/infra/queue/redis-connection';
 import type * as SigningSecretFile from 'src/infra/secrets/signing-secret';
 import type * as RecordsModuleFile from 'src/modules/records/records.module';
 import type * as RecordVisibilityFile from 'src/modules/records/record-visibility';
 import { DIST, createTestEnvironment, startBasalt, type TestEnvironment } from '../support/basalt';
 import { make } from '../support/factories';
-import { client, type Client } from '../support/http';
+import { client } from '../support/http';
 import { createCollection, recordsOf, type Rec } from '../support/records';
 
 /**
@@ -80,8 +83,12 @@ describe('RecordVisibility.visibleTo', () => {
       await basalt.stop();
     }
     // The build, as e2e tests run it: entities need the decorator metadata tsc emits and tsx does not.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = <T>(file: string): T => require(join(DIST, 'src', file)) as T;
-    const { infrastructure } = load<typeof AppModuleFile>('app.module');
+    const { ConfigModule } = load<typeof ConfigModuleFile>('config/config.module');
+    const { DatabaseModule } = load<typeof DatabaseModuleFile>('infra/database/database.module');
+    const { LoggingModule } = load<typeof LoggingModuleFile>('infra/logging/logging.module');
+    const { RedisModule } = load<typeof RedisModuleFile>('infra/queue/redis.module');
     const { RecordsModule } = load<typeof RecordsModuleFile>('modules/records/records.module');
     const { AppConfig } = load<typeof AppConfigFile>('config/app-config');
     const { RedisConnection } = load<typeof RedisConnectionFile>('infra/queue/redis-connection');
@@ -89,9 +96,10 @@ describe('RecordVisibility.visibleTo', () => {
     const { RecordVisibility } = load<typeof RecordVisibilityFile>('modules/records/record-visibility');
     const loaded = AppConfig.fromEnvironment({ ...env.env, BASALT_QUEUE_PROCESSING: 'false' });
     const config = loaded.withJwtSecret(resolveSigningSecret(loaded));
-    // The infrastructure and the records module only: what webhooks or realtime would import.
+    // Configuration, the database and the records module only: what webhooks or realtime would import (no queues).
     const redis = new RedisConnection(env.env.REDIS_URL!, config.redis.prefix);
-    context = await NestFactory.createApplicationContext({ module: class VisibilityTestModule {}, imports: [...infrastructure(config, redis, false), RecordsModule] }, { logger: false, abortOnError: false });
+    const imports = [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), RecordsModule];
+    context = await NestFactory.createApplicationContext({ module: class VisibilityTestModule {}, imports }, { logger: false, abortOnError: false });
     visibility = context.get(RecordVisibility);
   });
 
