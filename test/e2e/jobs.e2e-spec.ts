@@ -93,7 +93,7 @@ describe('jobs: queue registry, job admin, scheduled jobs, processing split', ()
     const response = await api.get('/api/v1/jobs', { token: admin });
     assert.equal(response.status, 200, response.text);
     const names = response.body.data.map((q: { name: string }) => q.name).sort();
-    assert.deepEqual(names, ['events', 'mail', 'maintenance', 'system']);
+    assert.deepEqual(names, ['events', 'mail', 'maintenance', 'system', 'webhooks']);
     for (const queue of response.body.data) {
       assert.deepEqual(Object.keys(queue.counts).sort(), ['active', 'completed', 'delayed', 'failed', 'paused', 'waiting']);
       assert.equal(queue.paused, false);

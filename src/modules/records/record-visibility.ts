@@ -78,7 +78,8 @@ export class RecordVisibility {
         relations.set(node, found ? (id === undefined ? null : true) : false);
       }),
     );
-    return evaluateFilter(where, record, fields, (node) => relations.get(node) ?? false);
+    // Every relation node was resolved above; null (unknown) is an answer, not a miss.
+    return evaluateFilter(where, record, fields, (node) => relations.get(node)!);
   }
 }
 
