@@ -9,6 +9,7 @@ import { make } from '../support/factories';
 import { client, type Client } from '../support/http';
 import { createCollection, recordsOf, sleep } from '../support/records';
 import { SseStream } from '../support/sse';
+import { WebhookReceiver, eventually } from '../support/webhook-receiver';
 
 // Two processes cannot share the embedded database, so the two-node topology (two API nodes with
 // processing off and a worker) runs on PostgreSQL and MariaDB; the embedded run covers the rest on one node.
@@ -46,7 +47,7 @@ describe('realtime: Server-Sent Events of changes, permission-checked, resumable
   }
 
   before(async () => {
-    env = await createTestEnvironment({ BASALT_REALTIME_HEARTBEAT_SECONDS: '1', BASALT_REALTIME_RETRY_MS: '1500' });
+    env = await createTestEnvironment({ BASALT_REALTIME_HEARTBEAT_SECONDS: '1', BASALT_REALTIME_RETRY_MS: '1500', BASALT_OUTBOUND_ALLOWLIST: '127.0.0.1' });
     const apiEnv = SPLIT ? { ...env.env, BASALT_QUEUE_PROCESSING: 'false' } : env.env;
     nodeA = await startBasalt({ env: apiEnv });
     if (SPLIT) [nodeB, worker] = await Promise.all([startBasalt({ env: apiEnv }), startBasalt({ entry: 'worker', env: env.env })]);
@@ -241,16 +242,27 @@ describe('realtime: Server-Sent Events of changes, permission-checked, resumable
     assert.ok(JSON.stringify(event.data.definition).includes('rating'));
   });
 
-  test('a change written on one API node reaches a subscriber on the other (Redis pub/sub), in order', { skip: !SPLIT && 'one node on the embedded database' }, async () => {
-    const onB = await subscribe(nodeB!, 'collections=articles', { token: adminToken });
-    const onA = await subscribe(nodeA, 'collections=articles', { token: adminToken });
-    const articles = recordsOf(admin, 'articles');
-    const written: string[] = [];
-    for (let i = 0; i < 10; i++) written.push((await articles.add({ title: `cross ${i}` })).id);
-    const events = await onB.waitFor((all) => all.filter((e) => e.event === 'records.create').length >= 10);
-    assert.deepEqual(events.filter((e) => e.event === 'records.create').map((e) => e.data.id), written);
-    await onA.waitFor((all) => all.filter((e) => e.event === 'records.create').length >= 10);
-    assert.deepEqual(onA.of('records.create').map((e) => e.id), onB.of('records.create').map((e) => e.id), 'the same ids on both nodes');
+  test('a change written on one API node reaches a subscriber on the other (Redis pub/sub), in order, and a webhook once (through the worker)', { skip: !SPLIT && 'one node on the embedded database' }, async () => {
+    const receiver = await WebhookReceiver.start();
+    try {
+      const hook = await admin.post('/api/v1/webhooks', { url: receiver.url('/cross'), events: ['records.create:articles'] });
+      assert.equal(hook.status, 201, hook.text);
+      const onB = await subscribe(nodeB!, 'collections=articles', { token: adminToken });
+      const onA = await subscribe(nodeA, 'collections=articles', { token: adminToken });
+      const articles = recordsOf(admin, 'articles');
+      const written: string[] = [];
+      for (let i = 0; i < 10; i++) written.push((await articles.add({ title: `cross ${i}` })).id);
+      const events = await onB.waitFor((all) => all.filter((e) => e.event === 'records.create').length >= 10);
+      assert.deepEqual(events.filter((e) => e.event === 'records.create').map((e) => e.data.id), written);
+      await onA.waitFor((all) => all.filter((e) => e.event === 'records.create').length >= 10);
+      assert.deepEqual(onA.of('records.create').map((e) => e.id), onB.of('records.create').map((e) => e.id), 'the same ids on both nodes');
+      // Both API nodes have processing off: the worker delivers, each event once.
+      await eventually(() => receiver.received.length >= 10, 20_000, 'ten deliveries');
+      await sleep(1000);
+      assert.deepEqual(receiver.received.map((hook) => hook.body.recordId).sort(), [...written].sort(), 'each record delivered exactly once');
+    } finally {
+      await receiver.close();
+    }
   });
 
   test('graceful shutdown ends open streams with a reason, and the node still stops in time', { skip: !SPLIT && 'one node on the embedded database' }, async () => {
