@@ -9,6 +9,7 @@ import type * as AppConfigFile from 'src/config/app-config';
 import type * as ConfigModuleFile from 'src/config/config.module';
 import type * as DatabaseModuleFile from 'src/infra/database/database.module';
 import type * as LoggingModuleFile from 'src/infra/logging/logging.module';
+import type * as QueueModuleFile from 'src/infra/queue/queue.module';
 import type * as RedisModuleFile from 'src/infra/queue/redis.module';
 import type * as RedisConnectionFile from 'src/infra/queue/redis-connection';
 import type * as SigningSecretFile from 'src/infra/secrets/signing-secret';
@@ -89,6 +90,7 @@ describe('RecordVisibility.visibleTo', () => {
     const { DatabaseModule } = load<typeof DatabaseModuleFile>('infra/database/database.module');
     const { LoggingModule } = load<typeof LoggingModuleFile>('infra/logging/logging.module');
     const { RedisModule } = load<typeof RedisModuleFile>('infra/queue/redis.module');
+    const { QueueModule } = load<typeof QueueModuleFile>('infra/queue/queue.module');
     const { RecordsModule } = load<typeof RecordsModuleFile>('modules/records/records.module');
     const { AppConfig } = load<typeof AppConfigFile>('config/app-config');
     const { RedisConnection } = load<typeof RedisConnectionFile>('infra/queue/redis-connection');
@@ -96,9 +98,9 @@ describe('RecordVisibility.visibleTo', () => {
     const { RecordVisibility } = load<typeof RecordVisibilityFile>('modules/records/record-visibility');
     const loaded = AppConfig.fromEnvironment({ ...env.env, BASALT_QUEUE_PROCESSING: 'false' });
     const config = loaded.withJwtSecret(resolveSigningSecret(loaded));
-    // Configuration, the database and the records module only: what webhooks or realtime would import (no queues).
+    // Configuration, the database, the queues (records write change events) and the records module: what webhooks or realtime import.
     const redis = new RedisConnection(env.env.REDIS_URL!, config.redis.prefix);
-    const imports = [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), RecordsModule];
+    const imports = [ConfigModule.forRoot(config), RedisModule.forRoot(redis), LoggingModule.forRoot(), DatabaseModule.forRoot(), QueueModule.forRoot({ processing: false }), RecordsModule];
     context = await NestFactory.createApplicationContext({ module: class VisibilityTestModule {}, imports }, { logger: false, abortOnError: false });
     visibility = context.get(RecordVisibility);
   });

@@ -1,8 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module, type DynamicModule } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { createRedisClient } from 'src/infra/redis/redis-runtime';
 import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queue-names';
+import { BullClients } from './bull-clients';
 import { RedisConnection } from './redis-connection';
 import { SystemProcessor } from './system.processor';
 
@@ -19,21 +18,12 @@ export class QueueModule {
       global: true,
       imports: [
         BullModule.forRootAsync({
-          inject: [RedisConnection],
-          useFactory: (redis: RedisConnection) => {
-            const shared: Partial<Record<'client' | 'subscriber', Redis>> = {};
-            return {
-              prefix: `${redis.prefix}:bull`,
-              defaultJobOptions: DEFAULT_JOB_OPTIONS,
-              createClient: (type) => {
-                // Bull requires these for its subscriber and blocking connections.
-                const options = { maxRetriesPerRequest: null, enableReadyCheck: false };
-                if (type === 'bclient') return createRedisClient(redis.url, options);
-                shared[type] ??= createRedisClient(redis.url, options);
-                return shared[type]!;
-              },
-            };
-          },
+          inject: [RedisConnection, BullClients],
+          useFactory: (redis: RedisConnection, clients: BullClients) => ({
+            prefix: `${redis.prefix}:bull`,
+            defaultJobOptions: DEFAULT_JOB_OPTIONS,
+            createClient: (type) => clients.create(type),
+          }),
         }),
         BullModule.registerQueue(...QUEUE_NAMES.map((name) => ({ name }))),
       ],

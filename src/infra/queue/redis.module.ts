@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { BullClients } from './bull-clients';
 import { RedisChannels } from './redis-channels';
 import { RedisConnection } from './redis-connection';
 
@@ -8,8 +9,8 @@ export class RedisModule {
   static forRoot(connection: RedisConnection): DynamicModule {
     return {
       module: RedisModule,
-      providers: [{ provide: RedisConnection, useValue: connection }, RedisChannels],
-      exports: [RedisConnection, RedisChannels],
+      providers: [{ provide: RedisConnection, useValue: connection }, RedisChannels, BullClients],
+      exports: [RedisConnection, RedisChannels, BullClients],
     };
   }
 }
