@@ -86,15 +86,13 @@ export class CollectionsRegistry implements OnModuleInit, OnApplicationShutdown 
   }
 
   /**
-   * Reloads when the database holds a newer schema than this node does;
-   * answers whether it did. For a request about to be refused for a field or
-   * collection this node does not know yet: another node may have just added it.
+   * Reloads when the database holds a newer schema than this node does. For
+   * a request about to be refused for a field or collection this node does
+   * not know yet: another node may have just added it.
    */
-  async refreshIfBehind(): Promise<boolean> {
+  async refreshIfBehind(): Promise<void> {
     const [row] = await this.dataSource.query('SELECT max(version) AS version FROM schema_events');
-    if (Number(row?.version ?? 0) === this.currentVersion) return false;
-    await this.reload();
-    return true;
+    if (Number(row?.version ?? 0) !== this.currentVersion) await this.reload();
   }
 
   private async resyncIfBehind(): Promise<void> {

@@ -22,13 +22,18 @@ export async function withFreshSchema<T>(registry: CollectionsRegistry, name: st
       await new Promise((resolve) => setTimeout(resolve, delay));
       await registry.reload();
     }
+    const seen = registry.version;
     try {
       const schema = registry.get(name);
       if (!schema) throw new NotFoundError(`No collection "${name}".`);
       return await work(schema);
     } catch (error) {
       if (isStaleSchemaError(error)) continue;
-      if (mayRefresh && refusedBySchema(error) && (await registry.refreshIfBehind())) return withFreshSchema(registry, name, work, false);
+      if (mayRefresh && refusedBySchema(error)) {
+        // A reload (ours, or one a Redis message started) may also have landed since this attempt read the schema.
+        await registry.refreshIfBehind();
+        if (registry.version !== seen) return withFreshSchema(registry, name, work, false);
+      }
       throw error;
     }
   }
