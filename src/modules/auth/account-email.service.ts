@@ -120,24 +120,18 @@ export class AccountEmailService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async sendVerification(user: Account): Promise<void> {
-    const issued = await this.tokens.issue(user.id, 'verify-email');
-    await this.mail.send({
-      to: user.email,
-      template: MailTemplate.VerifyEmail,
-      data: { name: user.name, link: this.link('verify-email', issued.token), expiresInSeconds: issued.ttlSeconds },
-      key: issued.id,
-    });
+  private sendVerification(user: Account): Promise<void> {
+    return this.sendLink(user, 'verify-email', 'verify-email', MailTemplate.VerifyEmail);
   }
 
-  private async sendPasswordReset(user: Account): Promise<void> {
-    const issued = await this.tokens.issue(user.id, 'password-reset');
-    await this.mail.send({
-      to: user.email,
-      template: MailTemplate.PasswordReset,
-      data: { name: user.name, link: this.link('reset-password', issued.token), expiresInSeconds: issued.ttlSeconds },
-      key: issued.id,
-    });
+  private sendPasswordReset(user: Account): Promise<void> {
+    return this.sendLink(user, 'password-reset', 'reset-password', MailTemplate.PasswordReset);
+  }
+
+  /** Issues a one-time token for `purpose` and mails its link to the front end's `page`. */
+  private async sendLink(user: Account, purpose: 'verify-email' | 'password-reset', page: 'verify-email' | 'reset-password', template: typeof MailTemplate.VerifyEmail | typeof MailTemplate.PasswordReset): Promise<void> {
+    const issued = await this.tokens.issue(user.id, purpose);
+    await this.mail.send({ to: user.email, template, data: { name: user.name, link: this.link(page, issued.token), expiresInSeconds: issued.ttlSeconds }, key: issued.id });
   }
 
   /** `<BASALT_APP_URL or BASALT_PUBLIC_URL>/<page>?token=…`: the front end's page posts the token back. */

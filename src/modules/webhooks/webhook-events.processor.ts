@@ -20,8 +20,9 @@ export class WebhookEventsProcessor {
   @Process({ name: EventsJob.Batch, concurrency: CONCURRENCY })
   async batch(job: Job<EventBatch>): Promise<void> {
     const events = job.data.events;
+    const active = await this.fanout.active();
     for (let i = 0; i < events.length; i += EVENTS_AT_ONCE) {
-      await Promise.all(events.slice(i, i + EVENTS_AT_ONCE).map((event) => this.fanout.fanOut(event)));
+      await Promise.all(events.slice(i, i + EVENTS_AT_ONCE).map((event) => this.fanout.fanOut(event, active)));
     }
   }
 }

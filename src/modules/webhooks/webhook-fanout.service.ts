@@ -43,9 +43,13 @@ export class WebhookFanoutService {
     private readonly config: AppConfig,
   ) {}
 
-  /** Returns how many deliveries were enqueued. */
-  async fanOut(event: OutboxEvent): Promise<number> {
-    const active = await this.webhooks.find({ where: { active: true } });
+  /** The webhooks that may receive a batch's events: read once per batch, not once per event. */
+  active(): Promise<Webhook[]> {
+    return this.webhooks.find({ where: { active: true } });
+  }
+
+  /** Returns how many deliveries were enqueued. `active`: the batch's read of active webhooks. */
+  async fanOut(event: OutboxEvent, active: Webhook[]): Promise<number> {
     const owners = new Map<string, Promise<AuthUser | undefined>>();
     const rows: WebhookDelivery[] = [];
     const now = new Date();
