@@ -68,6 +68,33 @@ describe('rate limits: per address, per user, stricter on auth routes, shared by
   });
 });
 
+describe('rate limits: nodes spend leased budget locally and together never admit more than the limit', { skip: ONE_NODE_ONLY }, () => {
+  let env: TestEnvironment;
+  const nodes: BasaltProcess[] = [];
+
+  before(async () => {
+    env = await createTestEnvironment({ BASALT_RATE_LIMIT_USER: '300', BASALT_RATE_LIMIT_AUTH: '1000000' });
+    nodes.push(await startBasalt({ env: env.env }), await startBasalt({ env: env.env }));
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await env?.cleanup();
+  });
+
+  test('600 concurrent requests of one user over two nodes: exactly 300 pass, the rest get 429', async () => {
+    const user = await make.user(client(nodes[0].url));
+    const statuses: number[] = [];
+    for (let wave = 0; wave < 30; wave++) {
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client(nodes[i % 2].url).get('/api/v1/collections/none/records', { token: user.accessToken })));
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    const limited = statuses.filter((status) => status === 429).length;
+    assert.equal(statuses.length - limited, 300, `admitted ${statuses.length - limited} of 600`);
+    assert.equal(limited, 300);
+  });
+});
+
 describe('rate limits: the auth routes have a stricter budget per address', () => {
   let env: TestEnvironment;
   let basalt: BasaltProcess;

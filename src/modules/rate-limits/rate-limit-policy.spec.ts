@@ -24,8 +24,8 @@ describe('rate-limit policy', () => {
   });
 
   test('headers count down and add Retry-After once over', () => {
-    assert.deepEqual(rateLimitHeaders(10, 3, 42_300, 60_000), { 'ratelimit-limit': '10', 'ratelimit-remaining': '7', 'ratelimit-reset': '43', 'ratelimit-policy': '10;w=60' });
-    const over = rateLimitHeaders(10, 11, 900, 60_000);
+    assert.deepEqual(rateLimitHeaders(10, { allowed: true, remaining: 7, resetMs: 42_300 }, 60_000), { 'ratelimit-limit': '10', 'ratelimit-remaining': '7', 'ratelimit-reset': '43', 'ratelimit-policy': '10;w=60' });
+    const over = rateLimitHeaders(10, { allowed: false, remaining: 0, resetMs: 900 }, 60_000);
     assert.equal(over['ratelimit-remaining'], '0');
     assert.equal(over['retry-after'], '1');
   });

@@ -1,3 +1,5 @@
+import type { RateDecision } from './lease-book';
+
 /** Route groups with limits of their own. */
 export type RateLimitGroup = 'auth' | 'api';
 
@@ -40,14 +42,14 @@ export function bucketFor(path: string, caller: RateLimitCaller, settings: RateL
 }
 
 /** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), plus Retry-After once refused. */
-export function rateLimitHeaders(limit: number, count: number, resetMs: number, windowMs: number): Record<string, string> {
-  const reset = String(Math.max(1, Math.ceil(resetMs / 1000)));
+export function rateLimitHeaders(limit: number, decision: RateDecision, windowMs: number): Record<string, string> {
+  const reset = String(Math.max(1, Math.ceil(decision.resetMs / 1000)));
   const headers: Record<string, string> = {
     'ratelimit-limit': String(limit),
-    'ratelimit-remaining': String(Math.max(0, limit - count)),
+    'ratelimit-remaining': String(decision.remaining),
     'ratelimit-reset': reset,
     'ratelimit-policy': `${limit};w=${Math.round(windowMs / 1000)}`,
   };
-  if (count > limit) headers['retry-after'] = reset;
+  if (!decision.allowed) headers['retry-after'] = reset;
   return headers;
 }

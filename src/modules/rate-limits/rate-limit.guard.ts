@@ -36,10 +36,10 @@ export class RateLimitGuard implements CanActivate {
     const path = request.url.split('?', 1)[0];
     const bucket = bucketFor(path, { ip: request.ip, userId: request.user?.id, apiKeyId: request.user?.apiKey?.id }, this.settings);
     if (!bucket) return true;
-    const hit = await this.limits.hit(bucket, this.settings.windowMs);
-    if (!hit) return true;
-    const headers = rateLimitHeaders(bucket.limit, hit.count, hit.resetMs, this.settings.windowMs);
-    if (hit.count > bucket.limit) throw new RateLimitedError(headers);
+    const decision = await this.limits.take(bucket);
+    if (!decision) return true;
+    const headers = rateLimitHeaders(bucket.limit, decision, this.settings.windowMs);
+    if (!decision.allowed) throw new RateLimitedError(headers);
     http.getResponse<FastifyReply>().headers(headers);
     return true;
   }
