@@ -65,6 +65,7 @@ describe('metrics: Prometheus text at /metrics', () => {
     assert.ok(sample(text, 'basalt_http_requests_in_flight')! >= 0);
     assert.notEqual(sample(text, 'basalt_db_pool_connections', { state: 'idle' }), undefined);
     assert.ok(sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'read' })! >= 3, 'record reads timed');
+    assert.ok(sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'typeorm' })! >= 1, "statements on Basalt's own tables timed");
     // A create is one statement on PostgreSQL, a transaction on MariaDB (its event goes in separately).
     const writes = (sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'write' }) ?? 0) + (sample(text, 'basalt_db_query_duration_seconds_count', { kind: 'transaction' }) ?? 0);
     assert.ok(writes >= 1, 'record writes timed');

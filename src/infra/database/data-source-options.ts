@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from 'src/config/app-config';
 import { MIGRATIONS } from 'migrations/index';
 import { EmbeddedDatabase, embeddedPgDriver } from './pglite-pool';
+import { QueryTimingSubscriber } from './query-timings';
 
 /**
  * TypeORM options for the configured dialect. Entities are registered by the
@@ -9,7 +10,7 @@ import { EmbeddedDatabase, embeddedPgDriver } from './pglite-pool';
  * migrations/index.ts. `synchronize` is never on.
  */
 export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions {
-  const common = { synchronize: false, migrationsRun: false, migrations: MIGRATIONS, logging: ['error', 'warn'] as ('error' | 'warn')[] };
+  const common = { synchronize: false, migrationsRun: false, migrations: MIGRATIONS, subscribers: [QueryTimingSubscriber], logging: ['error', 'warn'] as ('error' | 'warn')[] };
   switch (config.database.kind) {
     case 'postgres':
       return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, extra: { application_name: 'basalt' } };
