@@ -138,7 +138,7 @@ describe('cluster: HAProxy in front of two API nodes and a worker', { skip: SKIP
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a rolling restart under steady load: the draining node leaves the rotation, requests in flight finish, the load sees no error, traffic returns', async () => {
+  test('a rolling restart under steady load: the draining node leaves the rotation, requests in flight finish, the load sees no error, traffic returns', async (t) => {
     const admin = client(proxy.url, token);
     await createCollection(admin, { name: 'pings', fields: [{ name: 'n', type: 'integer' }] });
     const record = await recordsOf(admin, 'pings').add({ n: 1 });
@@ -156,6 +156,7 @@ describe('cluster: HAProxy in front of two API nodes and a worker', { skip: SKIP
     const before = await requestsServed(api[0], route);
     for (let i = 0; i < 10; i++) assert.equal((await admin.get(`/api/v1/collections/pings/records/${record.id}`)).status, 200);
 
+    t.diagnostic(`rolling restart: ${result.requests.total} requests, ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
     assert.ok(result.requests.total > 200, `load ran: ${result.requests.total} requests`);
     assert.equal(result.errors, 0, 'no connection errors');
     assert.equal(result.timeouts, 0, 'no timeouts');
