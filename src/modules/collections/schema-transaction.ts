@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import { placeholder } from 'src/infra/database/dialect';
 import { appendEvent } from 'src/modules/outbox/outbox-sql';
 import type { CollectionDefinition } from './collection-schema';
 import type { Dialect } from './sql-identifiers';
@@ -49,7 +50,7 @@ export async function recordSchemaEvent(
 ): Promise<number> {
   const [row] = await runner.query('SELECT max(version) AS version FROM schema_events');
   const version = Number(row?.version ?? 0) + 1;
-  const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
+  const p = (n: number) => placeholder(dialect, n);
   await runner.query(`INSERT INTO schema_events (version, collection, action, changes, actor_id, created_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`, [
     version,
     event.collection,

@@ -1,4 +1,4 @@
-import type { SqlDialect } from 'src/infra/database/dialect';
+import { placeholder, type SqlDialect } from 'src/infra/database/dialect';
 import type { EventType } from './outbox-event';
 
 /** An event as a writer appends it; the relay adds id, position and time. */
@@ -26,9 +26,8 @@ export function withEvent(write: string, event: { type: EventType; collection: s
 
 /** The statement that appends one event by itself (MySQL's record writes, schema changes everywhere), and its parameters. */
 export function appendEvent(dialect: SqlDialect, event: NewEvent): { sql: string; params: unknown[] } {
-  const p = (n: number) => (dialect === 'postgres' ? `$${n}` : '?');
   return {
-    sql: `INSERT INTO outbox_events (type, collection, record_id, actor_id, data) VALUES (${[1, 2, 3, 4, 5].map(p).join(', ')})`,
+    sql: `INSERT INTO outbox_events (type, collection, record_id, actor_id, data) VALUES (${[1, 2, 3, 4, 5].map((n) => placeholder(dialect, n)).join(', ')})`,
     params: [event.type, event.collection, event.recordId, event.actorId, event.data === null ? null : JSON.stringify(event.data)],
   };
 }

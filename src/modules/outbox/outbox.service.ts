@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
+import { dialectOf, placeholder, type SqlDialect } from 'src/infra/database/dialect';
 import type { OutboxEvent } from './outbox-event';
 import { EVENT_COLUMNS, isoTime, toEvent, type EventRow } from './outbox-rows';
 import { OutboxRelay } from './outbox-relay';
@@ -35,7 +35,7 @@ export class OutboxService {
   /** Relayed events after `afterPosition`, in order, at most `limit`. */
   async readSince(afterPosition: number, limit: number): Promise<OutboxEvent[]> {
     const rows: EventRow[] = await this.dataSource.query(
-      `SELECT ${EVENT_COLUMNS} FROM outbox_events WHERE position > ${this.p(1)} ORDER BY position LIMIT ${Math.max(1, Math.floor(limit))}`,
+      `SELECT ${EVENT_COLUMNS} FROM outbox_events WHERE position > ${placeholder(this.dialect, 1)} ORDER BY position LIMIT ${Math.max(1, Math.floor(limit))}`,
       [afterPosition],
     );
     // Not rows.map(toEvent): map would pass the index as toEvent's position argument.
@@ -74,10 +74,6 @@ export class OutboxService {
     const pending = Number(row?.pending ?? 0);
     const oldest = row?.oldest ? new Date(isoTime(row.oldest)).getTime() : undefined;
     return { pending, oldestPendingMs: pending > 0 && oldest !== undefined ? Math.max(0, Date.now() - oldest) : 0 };
-  }
-
-  private p(n: number): string {
-    return this.dialect === 'postgres' ? `$${n}` : '?';
   }
 }
 

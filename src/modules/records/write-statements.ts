@@ -1,3 +1,4 @@
+import { placeholder } from 'src/infra/database/dialect';
 import { SOFT_DELETE_COLUMN, type CollectionSchema } from 'src/modules/collections/collection-schema';
 import { quote, type Dialect } from 'src/modules/collections/sql-identifiers';
 import type { RecordEventAction } from 'src/modules/outbox/outbox-event';
@@ -38,7 +39,7 @@ export function buildWriteStatements(schema: CollectionSchema, dialect: Dialect)
   const pg = dialect === 'postgres';
   const q = (id: string) => quote(dialect, id);
   const table = q(schema.table);
-  const p = (n: number) => (pg ? `$${n}` : '?');
+  const p = (n: number) => placeholder(dialect, n);
   const now = pg ? `date_trunc('milliseconds', now())` : 'CURRENT_TIMESTAMP(3)';
   const returning = pg ? ' RETURNING *' : '';
   const alive = schema.softDelete ? ` AND ${q(SOFT_DELETE_COLUMN)} IS NULL` : '';

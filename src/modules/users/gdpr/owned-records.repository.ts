@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { ConflictError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
-import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
+import { dialectOf, placeholder, type SqlDialect } from 'src/infra/database/dialect';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { quote } from 'src/modules/collections/sql-identifiers';
@@ -36,7 +36,7 @@ export class OwnedRecordsRepository {
   async read(userId: string): Promise<Record<string, { ownerField: string; records: Record<string, unknown>[] }>> {
     const result: Record<string, { ownerField: string; records: Record<string, unknown>[] }> = {};
     for (const schema of this.owned()) {
-      const rows = (await this.dataSource.query(`SELECT * FROM ${this.q(schema.table)} WHERE ${this.q(schema.ownerField!)} = ${this.p()} ORDER BY ${this.q('id')}`, [
+      const rows = (await this.dataSource.query(`SELECT * FROM ${this.q(schema.table)} WHERE ${this.q(schema.ownerField!)} = ${placeholder(this.dialect, 1)} ORDER BY ${this.q('id')}`, [
         userId,
       ])) as Record<string, unknown>[];
       result[schema.name] = { ownerField: schema.ownerField!, records: rows.map((row) => mapRow(row, schema, this.dialect)) };
@@ -57,12 +57,12 @@ export class OwnedRecordsRepository {
     for (const schema of mode === 'delete' ? dependantsFirst(this.owned()) : this.owned()) {
       const table = this.q(schema.table);
       const owner = this.q(schema.ownerField!);
-      const [counted] = (await manager.query(`SELECT count(*) AS n FROM ${table} WHERE ${owner} = ${this.p()}`, [userId])) as { n: string | number }[];
+      const [counted] = (await manager.query(`SELECT count(*) AS n FROM ${table} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId])) as { n: string | number }[];
       const count = Number(counted.n);
       if (count === 0) continue;
       try {
-        if (mode === 'delete') await manager.query(`DELETE FROM ${table} WHERE ${owner} = ${this.p()}`, [userId]);
-        else await manager.query(`UPDATE ${table} SET ${owner} = NULL, ${this.q('updated_at')} = ${this.nextUpdatedAt()} WHERE ${owner} = ${this.p()}`, [userId]);
+        if (mode === 'delete') await manager.query(`DELETE FROM ${table} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId]);
+        else await manager.query(`UPDATE ${table} SET ${owner} = NULL, ${this.q('updated_at')} = ${this.nextUpdatedAt()} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId]);
       } catch (error) {
         throw referencedError(error, schema.name) ?? error;
       }
@@ -84,10 +84,6 @@ export class OwnedRecordsRepository {
 
   private q(identifier: string): string {
     return quote(this.dialect, identifier);
-  }
-
-  private p(): string {
-    return this.dialect === 'postgres' ? '$1' : '?';
   }
 }
 
