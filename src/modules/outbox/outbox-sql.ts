@@ -32,6 +32,20 @@ export function appendEvent(dialect: SqlDialect, event: NewEvent): { sql: string
   };
 }
 
+/** Many events in one statement per chunk: erasure can remove thousands of records in one transaction. */
+export function appendEvents(dialect: SqlDialect, events: NewEvent[], chunkSize = 500): { sql: string; params: unknown[] }[] {
+  const statements: { sql: string; params: unknown[] }[] = [];
+  for (let start = 0; start < events.length; start += chunkSize) {
+    const chunk = events.slice(start, start + chunkSize);
+    const rows = chunk.map((_, i) => `(${[1, 2, 3, 4, 5].map((n) => placeholder(dialect, i * 5 + n)).join(', ')})`);
+    statements.push({
+      sql: `INSERT INTO outbox_events (type, collection, record_id, actor_id, data) VALUES ${rows.join(', ')}`,
+      params: chunk.flatMap((event) => appendEvent(dialect, event).params),
+    });
+  }
+  return statements;
+}
+
 /** Types and collection names are Basalt's own strict identifiers; quoting still doubles any quote. */
 function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -5,9 +5,14 @@ import { ConflictError } from 'src/common/errors/domain.error';
 import { ErrorCode } from 'src/common/errors/error-codes';
 import { dialectOf, placeholder, type SqlDialect } from 'src/infra/database/dialect';
 import type { CollectionSchema } from 'src/modules/collections/collection-schema';
+import { SOFT_DELETE_COLUMN } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { quote } from 'src/modules/collections/sql-identifiers';
+import { appendEvents, type NewEvent } from 'src/modules/outbox/outbox-sql';
 import { mapRow } from 'src/modules/records/query/map-row';
+
+/** Ids per read-back statement, well under every driver's parameter limit. */
+const READ_BACK_CHUNK = 1000;
 
 /** What erasure did in one collection, kept in account_erasures.records (counts only, never data). */
 export interface ErasedRecords {
@@ -51,24 +56,47 @@ export class OwnedRecordsRepository {
    * collection go first, so the user's own records never block each other.
    * A record someone else holds that points to one of them with
    * `onDelete: restrict` stops the whole erasure (409): nothing is changed.
+   * Each record removed or changed gets its outbox event in the same
+   * transaction, as any record write does, so webhooks, realtime streams and
+   * caches learn of it; the events name no actor.
    */
   async erase(manager: EntityManager, userId: string, mode: 'delete' | 'anonymise'): Promise<ErasedRecords[]> {
     const done: ErasedRecords[] = [];
     for (const schema of mode === 'delete' ? dependantsFirst(this.owned()) : this.owned()) {
       const table = this.q(schema.table);
       const owner = this.q(schema.ownerField!);
-      const [counted] = (await manager.query(`SELECT count(*) AS n FROM ${table} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId])) as { n: string | number }[];
-      const count = Number(counted.n);
-      if (count === 0) continue;
+      const byOwner = `${owner} = ${placeholder(this.dialect, 1)}`;
+      const before = (await manager.query(`SELECT * FROM ${table} WHERE ${byOwner} ORDER BY ${this.q('id')} FOR UPDATE`, [userId])) as Record<string, unknown>[];
+      if (before.length === 0) continue;
+      let events: NewEvent[];
       try {
-        if (mode === 'delete') await manager.query(`DELETE FROM ${table} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId]);
-        else await manager.query(`UPDATE ${table} SET ${owner} = NULL, ${this.q('updated_at')} = ${this.nextUpdatedAt()} WHERE ${owner} = ${placeholder(this.dialect, 1)}`, [userId]);
+        if (mode === 'delete') {
+          await manager.query(`DELETE FROM ${table} WHERE ${byOwner}`, [userId]);
+          events = before.map((row) => this.event(schema, row, row[SOFT_DELETE_COLUMN] ? 'purge' : 'delete'));
+        } else {
+          await manager.query(`UPDATE ${table} SET ${owner} = NULL, ${this.q('updated_at')} = ${this.nextUpdatedAt()} WHERE ${byOwner}`, [userId]);
+          events = [];
+          for (let start = 0; start < before.length; start += READ_BACK_CHUNK) {
+            const ids = before.slice(start, start + READ_BACK_CHUNK).map((row) => row.id);
+            const inList = ids.map((_, i) => placeholder(this.dialect, i + 1)).join(', ');
+            const after = (await manager.query(`SELECT * FROM ${table} WHERE ${this.q('id')} IN (${inList}) ORDER BY ${this.q('id')}`, ids)) as Record<string, unknown>[];
+            events.push(...after.map((row) => this.event(schema, row, 'update')));
+          }
+        }
       } catch (error) {
         throw referencedError(error, schema.name) ?? error;
       }
-      done.push({ collection: schema.name, action: mode === 'delete' ? 'deleted' : 'anonymised', count });
+      for (const statement of appendEvents(this.dialect, events)) await manager.query(statement.sql, statement.params);
+      done.push({ collection: schema.name, action: mode === 'delete' ? 'deleted' : 'anonymised', count: before.length });
     }
     return done;
+  }
+
+  /** The record as the records API shows it: the trash column only on trashed records. */
+  private event(schema: CollectionSchema, row: Record<string, unknown>, action: 'delete' | 'purge' | 'update'): NewEvent {
+    const record = mapRow(row, schema, this.dialect);
+    if (!record[SOFT_DELETE_COLUMN]) delete record[SOFT_DELETE_COLUMN];
+    return { type: `records.${action}`, collection: schema.name, recordId: String(record.id), actorId: null, data: record };
   }
 
   private owned(): CollectionSchema[] {
