@@ -21,22 +21,15 @@ export interface PgStandby {
   destroy(): Promise<void>;
 }
 
-/**
- * Why a streaming standby of the local PostgreSQL cannot be made here, or
- * undefined when it can: the server binaries must be installed, and the
- * primary must accept replication connections (max_wal_senders > 0).
- */
-export async function standbyUnavailable(): Promise<string | undefined> {
+/** Why no standby can be made on this machine (the server binaries are missing), or undefined. */
+export function standbyUnavailable(): string | undefined {
   try {
     binary('pg_basebackup');
+    binary('postgres');
+    return undefined;
   } catch {
     return 'PostgreSQL server binaries (pg_basebackup, postgres) are not installed under /usr/lib/postgresql/*/bin';
   }
-  const [senders] = await primaryQuery<{ max_wal_senders: string }>('SHOW max_wal_senders');
-  if (Number(senders.max_wal_senders) === 0) return 'the primary has max_wal_senders = 0 (changing it needs a restart)';
-  const [level] = await primaryQuery<{ wal_level: string }>('SHOW wal_level');
-  if (level.wal_level === 'minimal') return 'the primary has wal_level = minimal (changing it needs a restart)';
-  return undefined;
 }
 
 /**
@@ -51,6 +44,10 @@ export async function standbyUnavailable(): Promise<string | undefined> {
  * (idempotent; the same trust the primary already gives 127.0.0.1).
  */
 export async function startStandby(): Promise<PgStandby> {
+  const [settings] = await primaryQuery<{ senders: string; level: string }>(`SELECT current_setting('max_wal_senders') AS senders, current_setting('wal_level') AS level`);
+  if (Number(settings.senders) === 0 || settings.level === 'minimal') {
+    throw new Error(`the primary cannot stream to a standby (max_wal_senders=${settings.senders}, wal_level=${settings.level}; changing either needs a restart)`);
+  }
   await allowLocalReplication();
   const dir = mkdtempSync(join(tmpdir(), 'basalt-standby-'));
   const data = join(dir, 'data');
@@ -72,7 +69,7 @@ export async function startStandby(): Promise<PgStandby> {
   const start = async () => {
     log = '';
     const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'hot_standby=on', '-c', 'logging_collector=off'];
-    server = owner ? spawn('runuser', ['-u', 'postgres', '--', binary('postgres'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(binary('postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(binary('postgres'), args, { stdio: ['ignore', 'pipe', 'pipe'], ...owner });
     server.stdout!.on('data', (chunk) => (log += chunk));
     server.stderr!.on('data', (chunk) => (log += chunk));
     const deadline = Date.now() + 30_000;
@@ -93,7 +90,7 @@ export async function startStandby(): Promise<PgStandby> {
     server = undefined;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((r) => running.once('exit', r));
-    // runuser passes SIGINT on to postgres: a fast shutdown.
+    // SIGINT: a fast shutdown.
     running.kill('SIGINT');
     const timer = setTimeout(() => running.kill('SIGKILL'), 20_000);
     await exited;
@@ -143,8 +140,7 @@ function serverUser(): { uid: number; gid: number } | undefined {
 }
 
 function asServerUser(command: string, args: string[]): void {
-  if (serverUser()) execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { stdio: 'pipe' });
-  else execFileSync(command, args, { stdio: 'pipe' });
+  execFileSync(command, args, { stdio: 'pipe', ...serverUser() });
 }
 
 function binary(name: string): string {
