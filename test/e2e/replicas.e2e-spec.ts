@@ -5,7 +5,7 @@ import { TEST_DIALECT } from '../support/databases';
 import { make } from '../support/factories';
 import { client, type Client } from '../support/http';
 import { startStandby, standbyUnavailable, type PgStandby } from '../support/pg-replica';
-import { assertProblem, createCollection, recordsOf, sleep, type Records } from '../support/records';
+import { assertInvalid, assertProblem, createCollection, recordsOf, sleep, type Records } from '../support/records';
 
 const SKIP =
   TEST_DIALECT !== 'postgres'
@@ -164,8 +164,7 @@ describe('read replicas: records reads on a PostgreSQL streaming standby', { ski
 
   test('a bad consistency header is refused and named', async () => {
     const response = await other.list({}, { 'x-basalt-consistency': 'linearizable' });
-    assertProblem(response, 400, 'validation-failed');
-    assert.ok(response.body.errors.some((e: { field: string }) => e.field === 'X-Basalt-Consistency'), response.text);
+    assertInvalid(response, ['X-Basalt-Consistency']);
   });
 
   test('with the replica stopped, reads fall back to the primary and readiness stays up; it serves again once back', async () => {
@@ -189,5 +188,38 @@ describe('read replicas: records reads on a PostgreSQL streaming standby', { ski
     }
     await serving();
     assert.equal((await ids(other)).length, expected.length + 1);
+  });
+});
+
+describe('read consistency header without replicas (every database)', () => {
+  let env: TestEnvironment;
+  let basalt: BasaltProcess;
+  let notes: Records;
+
+  before(async () => {
+    env = await createTestEnvironment();
+    basalt = await startBasalt({ env: env.env, waitForReady: true });
+    const admin = client(basalt.url, (await make.admin(client(basalt.url))).accessToken);
+    await createCollection(admin, { name: 'notes', fields: [{ name: 'text', type: 'string' }] });
+    notes = recordsOf(admin, 'notes');
+  });
+
+  after(async () => {
+    await basalt?.stop();
+    await env?.cleanup();
+  });
+
+  test('strong and eventual read the one database; anything else is a 400 naming the header; readiness lists no replicas', async () => {
+    const created = await notes.add({ text: 'x' });
+    for (const value of ['strong', 'eventual', 'STRONG']) {
+      const listed = await notes.list({}, { 'x-basalt-consistency': value });
+      assert.equal(listed.status, 200, listed.text);
+      assert.deepEqual(listed.body.data.map((r) => r.id), [created.id]);
+      assert.equal((await notes.get(created.id, { 'x-basalt-consistency': value })).status, 200);
+    }
+    assertInvalid(await notes.list({}, { 'x-basalt-consistency': 'bounded' }), ['X-Basalt-Consistency']);
+    assertInvalid(await notes.get(created.id, { 'x-basalt-consistency': '' }), ['X-Basalt-Consistency']);
+    const ready = (await (await fetch(`${basalt.url}/health/ready`)).json()) as { details: Record<string, unknown> };
+    assert.equal(ready.details.replicas, undefined);
   });
 });
