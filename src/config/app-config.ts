@@ -14,7 +14,7 @@ export class AppConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
-  readonly database: { kind: DatabaseKind; url?: string; poolSize: number; embeddedDir: string };
+  readonly database: { kind: DatabaseKind; url?: string; poolSize: number; embeddedDir: string; replicas: { urls: string[]; maxLagMs: number } };
   readonly redis: { mode: RedisMode; url?: string; prefix: string; serverBin: string };
   readonly admin?: { email: string; password: string };
   readonly auth: { jwtSecret?: string; accessTokenTtl: number; refreshTokenTtl: number; registrationOpen: boolean };
@@ -69,6 +69,10 @@ export class AppConfig {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       embeddedDir: resolve(this.dataDir, 'db'),
+      replicas: {
+        urls: (env.DATABASE_REPLICA_URLS ?? '').split(',').map((url) => url.trim()).filter(Boolean),
+        maxLagMs: env.BASALT_REPLICA_MAX_LAG_MS,
+      },
     };
     this.redis = {
       mode: env.REDIS_URL === undefined ? 'auto' : env.REDIS_URL === 'embedded' ? 'embedded' : 'url',

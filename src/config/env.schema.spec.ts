@@ -45,3 +45,24 @@ test('database and redis URLs pick their modes', () => {
   assert.equal(config.redis.mode, 'embedded');
   assert.deepEqual(config.http.corsOrigins, ['https://a.example', 'https://b.example']);
 });
+
+test('read replicas: PostgreSQL URLs for a PostgreSQL primary, each one listed', () => {
+  const config = new AppConfig(
+    validateEnvironment({ DATABASE_URL: 'postgres://app@db1/basalt', DATABASE_REPLICA_URLS: ' postgres://app@db2/basalt, postgresql://app@db3:5433/basalt ', BASALT_REPLICA_MAX_LAG_MS: '2000' }),
+  );
+  assert.deepEqual(config.database.replicas, { urls: ['postgres://app@db2/basalt', 'postgresql://app@db3:5433/basalt'], maxLagMs: 2000 });
+  assert.deepEqual(new AppConfig(validateEnvironment({ DATABASE_URL: 'postgres://app@db1/basalt' })).database.replicas, { urls: [], maxLagMs: 5000 });
+});
+
+test('read replicas are refused for the embedded database, a MySQL primary or a URL of another scheme', () => {
+  assert.throws(() => validateEnvironment({ DATABASE_REPLICA_URLS: 'postgres://app@db2/basalt' }), /DATABASE_REPLICA_URLS: the embedded database has no replicas/);
+  assert.throws(
+    () => validateEnvironment({ DATABASE_URL: 'mysql://root@db1/basalt', DATABASE_REPLICA_URLS: 'postgres://app@db2/basalt' }),
+    /DATABASE_REPLICA_URLS: replicas are supported with a PostgreSQL primary only/,
+  );
+  assert.throws(
+    () => validateEnvironment({ DATABASE_URL: 'postgres://app@db1/basalt', DATABASE_REPLICA_URLS: 'postgres://app@db2/basalt,mysql://root@db3/basalt' }),
+    /DATABASE_REPLICA_URLS: must be a comma-separated list of postgres:\/\/ or postgresql:\/\/ URLs/,
+  );
+  assert.throws(() => validateEnvironment({ DATABASE_URL: 'postgres://app@db1/basalt', BASALT_REPLICA_MAX_LAG_MS: '10' }), /BASALT_REPLICA_MAX_LAG_MS/);
+});

@@ -63,6 +63,21 @@ export class EnvironmentVariables {
   @Max(500)
   DATABASE_POOL_SIZE: number = 10;
 
+  /** Streaming replicas of DATABASE_URL's PostgreSQL server that records reads may use; comma-separated. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^\s*(postgres|postgresql):\/\/[^\s,]+\s*(,\s*(postgres|postgresql):\/\/[^\s,]+\s*)*$/, {
+    message: 'must be a comma-separated list of postgres:// or postgresql:// URLs',
+  })
+  DATABASE_REPLICA_URLS?: string = undefined;
+
+  /** A replica further behind the primary than this serves no reads until it catches up. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  BASALT_REPLICA_MAX_LAG_MS: number = 5000;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @Matches(/^(rediss?:\/\/\S+|embedded)$/, {
@@ -393,6 +408,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   const problems = validateSync(env, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => describe(error.property, raw[error.property], message)),
   );
+  const replicas = replicaProblem(env);
+  if (replicas) problems.push(`DATABASE_REPLICA_URLS: ${replicas}`);
   if (env.BASALT_ADMIN_PASSWORD !== undefined && env.BASALT_ADMIN_EMAIL === undefined) {
     problems.push('BASALT_ADMIN_EMAIL: must be set together with BASALT_ADMIN_PASSWORD');
   }
@@ -400,6 +417,14 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   problems.push(...misspelt.map((key) => `${key}: is not a Basalt variable (misspelt?)`));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;
+}
+
+/** Replicas serve the records reads of a PostgreSQL primary only (see docs/decisions/0014-read-replicas.md). */
+function replicaProblem(env: EnvironmentVariables): string | undefined {
+  if (env.DATABASE_REPLICA_URLS === undefined) return undefined;
+  if (env.DATABASE_URL === undefined) return 'the embedded database has no replicas (set DATABASE_URL to a PostgreSQL server, or unset DATABASE_REPLICA_URLS)';
+  if (!/^postgres(ql)?:/.test(env.DATABASE_URL)) return 'replicas are supported with a PostgreSQL primary only (DATABASE_URL is MySQL/MariaDB)';
+  return undefined;
 }
 
 function describe(name: string, value: string | undefined, message: string): string {

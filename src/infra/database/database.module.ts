@@ -4,13 +4,17 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from 'src/config/app-config';
 import { dataSourceOptions, openEmbedded } from './data-source-options';
 import { runMigrations } from './migrations-runner';
+import { ReadReplicas } from './read-replicas';
 
-/** The one DataSource, migrated before any module uses it. */
+/** The one DataSource, migrated before any module uses it, and the read replicas beside it. */
 @Module({})
 export class DatabaseModule {
   static forRoot(): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [ReadReplicas],
+      exports: [ReadReplicas],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],

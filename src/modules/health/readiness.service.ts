@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DiskHealthIndicator, HealthCheckService, HealthIndicatorService, MemoryHealthIndicator, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import type { Queue } from 'bull';
 import { AppConfig } from 'src/config/app-config';
+import { ReadReplicas } from 'src/infra/database/read-replicas';
 import { QueueName, SystemJob } from 'src/infra/queue/queue-names';
 
 /** The dependency checks behind /health/ready, each bounded by BASALT_HEALTH_TIMEOUT_MS. */
@@ -15,6 +16,7 @@ export class ReadinessService {
     private readonly disk: DiskHealthIndicator,
     private readonly memory: MemoryHealthIndicator,
     private readonly config: AppConfig,
+    private readonly replicas: ReadReplicas,
     @InjectQueue(QueueName.System) private readonly systemQueue: Queue,
   ) {}
 
@@ -26,6 +28,8 @@ export class ReadinessService {
       () => this.indicators.check('queue').attempt(() => this.queueCheck()).withTimeout(timeout),
       () => this.disk.checkStorage('disk', { path: this.config.dataDir, thresholdPercent: this.config.health.diskThreshold }),
       () => this.memory.checkHeap('memory_heap', this.config.health.heapLimitBytes),
+      // Reported, never failing: reads fall back to the primary when no replica serves.
+      ...(this.replicas.configured ? [() => this.indicators.check('replicas').up({ replicas: this.replicas.status() })] : []),
     ]);
   }
 

@@ -6,7 +6,8 @@ import type { Job, Queue } from 'bull';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { poolStats } from 'src/infra/database/pool-stats';
+import { poolStats, type PoolStats } from 'src/infra/database/pool-stats';
+import { ReadReplicas } from 'src/infra/database/read-replicas';
 import { queryDuration } from 'src/infra/database/query-timings';
 import { QueueName } from 'src/infra/queue/queue-names';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
@@ -58,6 +59,7 @@ export class MetricsService implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly outbox: OutboxService,
     hub: RealtimeHub,
+    replicas: ReadReplicas,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'basalt_' });
     this.registry.registerMetric(queryDuration);
@@ -65,17 +67,40 @@ export class MetricsService implements OnModuleInit {
     const pool = this.dataSource;
     new Gauge({
       name: 'basalt_db_pool_connections',
-      help: 'Database pool connections by state (idle, in use) and callers waiting for one.',
-      labelNames: ['state'] as const,
+      help: 'Database pool connections by pool (primary, or a replica by host:port/database), state (idle, in use) and callers waiting for one.',
+      labelNames: ['pool', 'state'] as const,
       registers,
       collect() {
-        const stats = poolStats(pool);
-        if (!stats) return;
-        this.set({ state: 'idle' }, stats.idle);
-        this.set({ state: 'in_use' }, stats.total - stats.idle);
-        this.set({ state: 'waiting' }, stats.waiting);
+        const set = (name: string, stats: PoolStats | undefined) => {
+          if (!stats) return;
+          this.set({ pool: name, state: 'idle' }, stats.idle);
+          this.set({ pool: name, state: 'in_use' }, stats.total - stats.idle);
+          this.set({ pool: name, state: 'waiting' }, stats.waiting);
+        };
+        set('primary', poolStats(pool));
+        for (const replica of replicas.pools()) set(replica.name, { total: replica.pool.totalCount, idle: replica.pool.idleCount, waiting: replica.pool.waitingCount });
       },
     });
+    if (replicas.configured) {
+      new Gauge({
+        name: 'basalt_db_replica_up',
+        help: 'Whether each read replica answered the last probe as a hot standby (1) or not (0).',
+        labelNames: ['replica'] as const,
+        registers,
+        collect() {
+          for (const status of replicas.status()) this.set({ replica: status.name }, status.up ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'basalt_db_replica_lag_seconds',
+        help: 'Upper bound of each read replica\'s staleness: time since it was last seen holding everything the primary had committed.',
+        labelNames: ['replica'] as const,
+        registers,
+        collect() {
+          for (const status of replicas.status()) if (status.lagMs !== null) this.set({ replica: status.name }, status.lagMs / 1000);
+        },
+      });
+    }
     const queues = this.queues;
     new Gauge({
       name: 'basalt_queue_jobs',

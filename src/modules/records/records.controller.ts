@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
 import { CurrentUser, type AuthUser } from 'src/common/decorators/current-user.decorator';
 import { OptionalAuth } from 'src/common/decorators/optional-auth.decorator';
 import { Roles } from 'src/common/decorators/roles.decorator';
+import type { ReadConsistency } from 'src/infra/database/read-replicas';
 import { bodyEtag, notModified, parseIfMatch, recordEtag } from './etag';
+import { Consistency, ReadYourWrites } from './read-consistency';
 import { RecordsReader, type RawQuery } from './records.reader';
 import { RecordsService, type RecordData } from './records.service';
 
@@ -16,8 +18,12 @@ import { RecordsService, type RecordData } from './records.service';
  * Administrators reach every record; everyone else (anonymous callers as
  * role 'public') through the access module's permissions. The trash stays
  * administrators' only.
+ *
+ * Reads may be served by a read replica, never older than the caller's own
+ * writes (ReadYourWrites); `X-Basalt-Consistency: strong` reads the primary.
  */
 @ApiExcludeController()
+@UseInterceptors(ReadYourWrites)
 @ApiKeyAccess('records')
 @Controller({ path: 'collections/:name', version: '1' })
 export class RecordsController {
@@ -28,8 +34,8 @@ export class RecordsController {
 
   @Get('records')
   @OptionalAuth()
-  async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined) {
-    return sendWithEtag(reply, await this.reader.list(name, query, false, { user }), ifNoneMatch);
+  async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined, @Consistency() consistency: ReadConsistency) {
+    return sendWithEtag(reply, await this.reader.list(name, query, false, { user }, consistency), ifNoneMatch);
   }
 
   @Post('records')
@@ -40,10 +46,10 @@ export class RecordsController {
 
   @Get('records/:id')
   @OptionalAuth()
-  async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined) {
+  async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined, @Consistency() consistency: ReadConsistency) {
     // The plain read is a prepared statement by id; only fields/expand (and permissions' row filters) need the query compiler.
     const plain = Object.keys(query).length === 0 && user?.role === 'admin';
-    const record = plain ? await this.records.get(name, id) : await this.reader.get(name, id, query, { user });
+    const record = plain ? await this.records.get(name, id, false, consistency) : await this.reader.get(name, id, query, { user }, consistency);
     const etag = query.expand ? undefined : recordEtag(record.updated_at as string);
     return etag ? sendRecord(reply, record, etag, ifNoneMatch) : sendWithEtag(reply, record, ifNoneMatch);
   }
@@ -65,8 +71,8 @@ export class RecordsController {
 
   @Get('trash')
   @Roles('admin')
-  async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    return sendWithEtag(reply, await this.reader.list(name, query, true), ifNoneMatch);
+  async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @Consistency() consistency: ReadConsistency) {
+    return sendWithEtag(reply, await this.reader.list(name, query, true, undefined, consistency), ifNoneMatch);
   }
 
   @Post('trash/:id/restore')

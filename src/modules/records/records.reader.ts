@@ -15,7 +15,8 @@ import { parseListQuery, type RawListQuery } from './query/parse-list-query';
 import { withFreshSchema } from './fresh-schema';
 import { RecordAccess, both, type Caller, type ReadAccess } from './record-access';
 import type { RecordData } from './records.service';
-import { SqlExecutor } from './sql-executor';
+import type { ReadConsistency } from 'src/infra/database/read-replicas';
+import { SqlExecutor, type SqlRunner } from './sql-executor';
 import { statementName } from './statement-name';
 
 export type RawQuery = RawListQuery;
@@ -36,8 +37,13 @@ export class RecordsReader {
     private readonly access: RecordAccess,
   ) {}
 
-  /** `caller`: whose permissions apply (none for internal calls and administrators). */
-  list(name: string, raw: RawQuery, trash: boolean, caller?: Caller): Promise<ListAnswer> {
+  /**
+   * `caller`: whose permissions apply (none for internal calls and
+   * administrators). `consistency`: a request's, whose reads may then be
+   * served by a replica; internal calls read the primary.
+   */
+  list(name: string, raw: RawQuery, trash: boolean, caller?: Caller, consistency?: ReadConsistency): Promise<ListAnswer> {
+    const runner = this.executor.reading(consistency);
     const grant = this.access.restricted(caller) ? this.access.authorize(caller, name, 'read') : undefined;
     return withFreshSchema(this.registry, name, async (schema) => {
       const parsed = parseListQuery(schema, raw, this.registry, { trash });
@@ -46,15 +52,15 @@ export class RecordsReader {
       const query = read?.filter ? { ...parsed, filter: read.filter } : parsed;
       const extra = { where: grant?.where };
       if (query.aggregate) {
-        const rows = await this.run(compileAggregate(query, schema, this.registry, this.executor.dialect, extra));
+        const rows = await this.run(runner, compileAggregate(query, schema, this.registry, this.executor.dialect, extra));
         const map = aggregateRowMapper(query, schema, this.executor.dialect);
         return { data: rows.map(map), meta: {} };
       }
       const compiled = compileList(query, schema, this.registry, this.executor.dialect, extra);
-      const [rows, total] = await Promise.all([this.run(compiled), query.count ? this.count(query, schema, extra.where) : undefined]);
+      const [rows, total] = await Promise.all([this.run(runner, compiled), query.count ? this.count(runner, query, schema, extra.where) : undefined]);
       const page = rows.slice(0, query.limit);
       const records = page.map((row) => mapRow(row, schema, this.executor.dialect));
-      await this.expand(records, query.projection.expand, read);
+      await this.expand(runner, records, query.projection.expand, read);
       const meta: ListAnswer['meta'] = { limit: query.limit };
       if (!query.cursor) meta.offset = query.offset;
       if (rows.length > query.limit && this.cursorable(schema, query)) meta.nextCursor = encodeCursor(page[page.length - 1], query);
@@ -64,7 +70,8 @@ export class RecordsReader {
   }
 
   /** One record with `fields` and `expand`; the same compiler as lists, narrowed to the id. */
-  get(name: string, id: string, raw: RawQuery, caller?: Caller): Promise<RecordData> {
+  get(name: string, id: string, raw: RawQuery, caller?: Caller, consistency?: ReadConsistency): Promise<RecordData> {
+    const runner = this.executor.reading(consistency);
     const unknown = Object.keys(raw).find((key) => key !== 'fields' && key !== 'expand');
     if (unknown) throw new ValidationFailedError([{ field: unknown, message: 'is not a parameter of this route (fields and expand are)' }]);
     // A record the caller may not read is missing to them: 404, never 403.
@@ -75,10 +82,10 @@ export class RecordsReader {
       const read = grant && this.access.restricted(caller) ? this.access.checkQuery(caller, query, schema, grant) : undefined;
       const where = both({ kind: 'compare', field: 'id', op: 'eq', value: id.toLowerCase() }, grant?.where);
       const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where });
-      const rows = await this.run(compiled);
+      const rows = await this.run(runner, compiled);
       if (rows.length === 0) throw notFound(schema, id);
       const records = [mapRow(rows[0], schema, this.executor.dialect)];
-      await this.expand(records, query.projection.expand, read);
+      await this.expand(runner, records, query.projection.expand, read);
       return this.access.shape(pick(records[0], compiled.outputFields), grant);
     });
   }
@@ -86,18 +93,19 @@ export class RecordsReader {
   /**
    * Whether a live `collection` record matches `where` (no permissions
    * apply): the one with id `id`, or, with `id` undefined, any. One
-   * `SELECT id … LIMIT 1`; RecordVisibility resolves relation paths with it.
+   * `SELECT id … LIMIT 1`; RecordVisibility resolves relation paths with it,
+   * for events just committed: on the primary.
    */
   exists(collection: string, where: FilterNode, id: string | undefined): Promise<boolean> {
     return withFreshSchema(this.registry, collection, async (schema) => {
       const query = parseListQuery(schema, { fields: 'id', limit: '1' }, this.registry);
       const compiled = compileList(query, schema, this.registry, this.executor.dialect, { where: id === undefined ? where : both({ kind: 'compare', field: 'id', op: 'eq', value: id }, where) });
-      return (await this.run(compiled)).length > 0;
+      return (await this.run(this.executor, compiled)).length > 0;
     });
   }
 
   /** One query per expansion level, for the whole page. */
-  private async expand(records: RecordData[], expansions: readonly Expansion[], read: ReadAccess | undefined): Promise<void> {
+  private async expand(runner: SqlRunner, records: RecordData[], expansions: readonly Expansion[], read: ReadAccess | undefined): Promise<void> {
     for (const expansion of expansions) {
       const related = this.registry.get(expansion.collection)!;
       const grant = read?.expansions.get(expansion);
@@ -106,8 +114,8 @@ export class RecordsReader {
         const byId = new Map<string, RecordData>();
         if (ids.length > 0) {
           const compiled = compileExpandFetch(related, ids, this.executor.dialect, expansion.projection, this.expandFilter(grant));
-          const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
-          await this.expand(children, expansion.projection.expand, read);
+          const children = (await this.run(runner, compiled)).map((row) => mapRow(row, related, this.executor.dialect));
+          await this.expand(runner, children, expansion.projection.expand, read);
           for (const child of children) byId.set(child.id as string, this.access.shape(pick(child, compiled.outputFields), grant));
         }
         for (const record of records) record[expansion.name] = byId.get(record[expansion.field] as string) ?? null;
@@ -115,8 +123,8 @@ export class RecordsReader {
         const byParent = new Map<string, RecordData[]>();
         if (records.length > 0) {
           const compiled = compileReverseExpandFetch(related, expansion.field, records.map((r) => r.id as string), this.executor.dialect, expansion.projection, this.expandFilter(grant));
-          const children = (await this.run(compiled)).map((row) => mapRow(row, related, this.executor.dialect));
-          await this.expand(children, expansion.projection.expand, read);
+          const children = (await this.run(runner, compiled)).map((row) => mapRow(row, related, this.executor.dialect));
+          await this.expand(runner, children, expansion.projection.expand, read);
           for (const child of children) {
             const siblings = byParent.get(child[expansion.field] as string) ?? [];
             if (siblings.length < compiled.perParentLimit) siblings.push(this.access.shape(pick(child, compiled.outputFields), grant));
@@ -133,8 +141,8 @@ export class RecordsReader {
     return grant?.where ? { where: grant.where, schemas: this.registry } : undefined;
   }
 
-  private async count(query: ListQuery, schema: CollectionSchema, where: FilterNode | undefined): Promise<number> {
-    const [row] = await this.run(compileCount(query, schema, this.registry, this.executor.dialect, { where }));
+  private async count(runner: SqlRunner, query: ListQuery, schema: CollectionSchema, where: FilterNode | undefined): Promise<number> {
+    const [row] = await this.run(runner, compileCount(query, schema, this.registry, this.executor.dialect, { where }));
     return Number(row.count);
   }
 
@@ -143,8 +151,8 @@ export class RecordsReader {
     return query.sort.every((key) => ['id', 'created_at', 'updated_at'].includes(key.field) || schema.fields.some((f) => f.name === key.field && f.required));
   }
 
-  private async run(compiled: CompiledQuery): Promise<Row[]> {
-    return (await this.executor.run<Row>(statementName(compiled.shapeKey), compiled.sql, compiled.params)).rows;
+  private async run(runner: SqlRunner, compiled: CompiledQuery): Promise<Row[]> {
+    return (await runner.run<Row>(statementName(compiled.shapeKey), compiled.sql, compiled.params)).rows;
   }
 }
 

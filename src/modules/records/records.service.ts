@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { NotFoundError, ValidationFailedError } from 'src/common/errors/domain.error';
+import type { ReadConsistency } from 'src/infra/database/read-replicas';
 import { SOFT_DELETE_COLUMN, type CollectionSchema } from 'src/modules/collections/collection-schema';
 import { CollectionsRegistry } from 'src/modules/collections/collections.registry';
 import { UUID } from 'src/modules/collections/definition-rules';
@@ -45,10 +46,12 @@ export class RecordsService {
     return schema;
   }
 
-  async get(name: string, id: string, trash = false): Promise<RecordData> {
+  /** `consistency`: a request's, whose read may then be served by a replica; internal calls read the primary. */
+  async get(name: string, id: string, trash = false, consistency?: ReadConsistency): Promise<RecordData> {
+    const runner = this.executor.reading(consistency);
     return withFreshSchema(this.registry, name, async (schema) => {
       const statement = trash ? this.writes(schema).getDeletedById : this.writes(schema).getById;
-      const row = await this.one(this.executor, statement, [this.id(schema, id)]);
+      const row = await this.one(runner, statement, [this.id(schema, id)]);
       if (!row) throw this.notFound(schema, id);
       return present(mapRow(row, schema, this.executor.dialect), trash);
     });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
+import { ReadReplicas, type ReadConsistency, type Replica } from 'src/infra/database/read-replicas';
 import { timed } from 'src/infra/database/query-timings';
 
 export interface SqlResult<T = Record<string, unknown>> {
@@ -30,13 +31,19 @@ interface PgPool {
  * TypeORM's driver holds, as named prepared statements: PostgreSQL parses and
  * plans each shape once per connection instead of on every request. MySQL
  * goes through TypeORM's query path.
+ *
+ * Writes, transactions and the reads inside them use the primary; the
+ * records routes' own reads may use a streaming replica (`reading`).
  */
 @Injectable()
 export class SqlExecutor implements SqlRunner {
   readonly dialect: SqlDialect;
   private readonly pool?: PgPool;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly replicas: ReadReplicas,
+  ) {
     this.dialect = dialectOf(dataSource);
     if (this.dialect === 'postgres') this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
   }
@@ -48,6 +55,28 @@ export class SqlExecutor implements SqlRunner {
       return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
     }
     return timed(kind, this.mysql<T>(this.dataSource, sql, params));
+  }
+
+  /**
+   * A runner for one request's reads: on the replica ReadReplicas picks for
+   * `consistency` (all of the request's statements on the same one), else
+   * on the primary; with no consistency (internal calls), the primary. A
+   * statement the replica fails runs again on the primary.
+   */
+  reading(consistency: ReadConsistency | undefined): SqlRunner {
+    const replica = this.pool && consistency ? this.replicas.choose(consistency) : undefined;
+    return replica ? { dialect: this.dialect, run: (name, sql, params) => this.onReplica(replica, name, sql, params) } : this;
+  }
+
+  private async onReplica<T>(replica: Replica, name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
+    try {
+      const result = await timed('read', replica.pool.query({ name, text: sql, values: params }));
+      return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
+    } catch (error) {
+      // Down, cut off, cancelled by replay, or behind on a schema change: the primary answers.
+      this.replicas.failed(replica, error);
+      return this.run<T>(name, sql, params);
+    }
   }
 
   /** Everything `work` runs commits together or not at all; timed as one. */
