@@ -256,7 +256,7 @@ describe('GDPR: export and erasure (BASALT_ERASURE_MODE=delete, the default)', (
         { collection: 'gdpr_lists', action: 'deleted', count: 1 },
       ]);
       // Webhooks, realtime and caches hear of the erased records like any other delete, with no actor named (the admin trashed one earlier).
-      const events = await query(env, "SELECT type, record_id, actor_id FROM outbox_events WHERE collection IN ('gdpr_lists', 'gdpr_items') AND type IN ('records.delete', 'records.purge') AND actor_id IS NULL");
+      const events = await query(env, "SELECT type, record_id, actor_id FROM outbox_events WHERE collection IN ('gdpr_lists', 'gdpr_items') AND type IN ('records.delete', 'records.purge') AND actor_id IS NULL", []);
       assert.deepEqual(
         events.map((e) => [e.type, e.record_id, e.actor_id]).sort(),
         [
@@ -351,7 +351,7 @@ describe('GDPR: erasure with BASALT_ERASURE_MODE=anonymise', () => {
     if (!OUTSIDE_DB) {
       const [erasure] = await query(env, 'SELECT records FROM account_erasures WHERE user_id = $1', [user.user.id]);
       assert.deepEqual(JSON.parse(String(erasure.records)), [{ collection: 'gdpr_posts', action: 'anonymised', count: 1 }]);
-      const [event] = await query(env, "SELECT record_id, actor_id, data FROM outbox_events WHERE collection = 'gdpr_posts' AND type = 'records.update'");
+      const [event] = await query(env, "SELECT record_id, actor_id, data FROM outbox_events WHERE collection = 'gdpr_posts' AND type = 'records.update'", []);
       assert.equal(event.record_id, mine.id);
       assert.equal(event.actor_id, null);
       assert.deepEqual(typeof event.data === 'string' ? JSON.parse(event.data) : event.data, after.body, 'the event carries the record as the API shows it');
