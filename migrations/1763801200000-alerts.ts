@@ -74,26 +74,25 @@ export class Alerts1763801200000 implements MigrationInterface {
         indices: [new TableIndex({ name: 'alert_events_rule_at_idx', columnNames: ['rule_id', 'at'] }), new TableIndex({ name: 'alert_events_at_idx', columnNames: ['at'] })],
       }),
     );
+    // Plain SQL: the query builder would map through the entity (if loaded) and its property names.
+    const mysql = runner.connection.options.type === 'mysql';
+    const names = ['id', 'name', 'metric', 'operator', 'threshold', 'for_seconds', 'resolve_seconds', 'severity', 'enabled', 'webhook_urls', 'emails', 'state'];
+    const placeholders = names.map((_, i) => (mysql ? '?' : `$${i + 1}`)).join(', ');
     for (const rule of DEFAULT_RULES) {
-      await runner.manager
-        .createQueryBuilder()
-        .insert()
-        .into('alert_rules')
-        .values({
-          id: randomUUID(),
-          name: rule.name,
-          metric: rule.metric,
-          operator: rule.operator,
-          threshold: rule.threshold,
-          for_seconds: rule.forSeconds,
-          resolve_seconds: DEFAULT_RESOLVE_SECONDS,
-          severity: rule.severity,
-          enabled: true,
-          webhook_urls: '[]',
-          emails: '[]',
-          state: 'inactive',
-        })
-        .execute();
+      await runner.query(`INSERT INTO alert_rules (${names.join(', ')}) VALUES (${placeholders})`, [
+        randomUUID(),
+        rule.name,
+        rule.metric,
+        rule.operator,
+        rule.threshold,
+        rule.forSeconds,
+        DEFAULT_RESOLVE_SECONDS,
+        rule.severity,
+        true,
+        '[]',
+        '[]',
+        'inactive',
+      ]);
     }
   }
 
