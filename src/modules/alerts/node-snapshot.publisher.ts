@@ -71,7 +71,7 @@ export class NodeSnapshotPublisher implements OnApplicationBootstrap, OnApplicat
       node: this.node,
       startedAt: this.startedAt,
       at: Date.now(),
-      http: await this.metrics.httpCounters(),
+      http: this.metrics.httpCounters(),
       subscribers: this.hub.size,
       heapUsedRatio: heap.used_heap_size / heap.heap_size_limit,
       diskUsedRatio: await this.diskUsedRatio(),
