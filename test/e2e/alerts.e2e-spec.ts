@@ -196,4 +196,48 @@ describe('alerts: rules over cluster metrics, fired and resolved once, notified 
     assert.deepEqual(page.body.meta, { limit: 1, offset: 0, total: 1 });
     assert.equal(page.body.data[0].id, firedEvent.id);
   });
+
+  test('rules see the cluster: figures are summed over every live API node', async () => {
+    const nodeB = await startBasalt({ env: env.env });
+    const streams: SseStream[] = [];
+    try {
+      const watch = async (body: Record<string, unknown>) => {
+        const created = await admin.post('/api/v1/alerts/rules', { operator: '>', threshold: 1e9, forSeconds: 60, ...body });
+        assert.equal(created.status, 201, created.text);
+        return created.body.id as string;
+      };
+      const live = await watch({ name: 'live nodes', metric: 'nodes_live', operator: '<', threshold: 1 });
+      const rate = await watch({ name: 'request rate', metric: 'http_requests_per_second' });
+      const p99 = await watch({ name: 'p99', metric: 'http_p99_ms' });
+      const errors = await watch({ name: 'errors', metric: 'http_error_rate', threshold: 0.5 });
+      const listeners = await watch({ name: 'listeners', metric: 'realtime_subscribers', operator: '>=', threshold: 2, forSeconds: 0 });
+      const valueOf = async (id: string) => (await admin.get(`/api/v1/alerts/rules/${id}`)).body.lastValue;
+
+      for (const node of [basalt, nodeB]) {
+        const opened = await SseStream.open(`${node.url}/api/v1/realtime?collections=notes`, { token: adminToken });
+        assert.equal(opened.status, 200, JSON.stringify(opened.problem));
+        streams.push(opened.stream!);
+      }
+      await eventually(async () => (await valueOf(live)) === 2, 20_000, 'both nodes live');
+      // Two streams, one per node: only the cluster-wide sum reaches the threshold.
+      await eventually(async () => (await admin.get(`/api/v1/alerts/rules/${listeners}`)).body.state === 'firing', 20_000, 'the listeners rule firing');
+
+      // Traffic on both nodes, all answered below 500: a rate and a p99, no error share.
+      const nodeBAdmin = client(nodeB.url, adminToken);
+      const traffic = async () => {
+        for (let i = 0; i < 20; i++) await Promise.all([admin.get('/api/v1/alerts/rules'), nodeBAdmin.get('/api/v1/alerts/events')]);
+      };
+      await traffic();
+      await eventually(async () => (await valueOf(rate)) > 0 && (await valueOf(p99)) > 0, 20_000, 'a request rate and a p99');
+      await traffic();
+      assert.equal(await valueOf(errors), 0);
+      const p99ms = await valueOf(p99);
+      assert.ok(p99ms > 0 && p99ms <= 10_000, `p99 ${p99ms} ms within the histogram's range`);
+    } finally {
+      for (const stream of streams) stream.close();
+      await nodeB.stop();
+    }
+    // The stopped node's snapshot goes away: one node left.
+    await eventually(async () => (await admin.get('/api/v1/alerts/rules')).body.data.find((r: { name: string }) => r.name === 'live nodes').lastValue === 1, 20_000, 'one node left');
+  });
 });

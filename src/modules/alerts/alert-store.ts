@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RedisConnection } from 'src/infra/queue/redis-connection';
 import { createRedisClient } from 'src/infra/redis/redis-runtime';
@@ -13,22 +13,19 @@ const MAX_SAMPLES = 1000;
  * of cluster samples, newest first, trimmed to the rate window.
  */
 @Injectable()
-export class AlertStore implements OnModuleInit, OnApplicationShutdown {
+export class AlertStore implements OnApplicationShutdown {
   private readonly logger = new Logger('AlertStore');
   private readonly client: Redis;
   private readonly nodesKey: string;
   private readonly samplesKey: string;
 
   constructor(connection: RedisConnection) {
-    // No offline queue: while Redis is away a snapshot is skipped, not piled up.
-    this.client = createRedisClient(connection.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 3000 });
+    // Connects at once: a queued evaluation job can run before this module's init hooks. While Redis is away a command
+    // fails after one retry (callers publish or evaluate one at a time, so nothing piles up).
+    this.client = createRedisClient(connection.url, { maxRetriesPerRequest: 1, commandTimeout: 3000 });
     this.client.on('error', (error: Error) => this.logger.debug(error.message));
     this.nodesKey = `${connection.prefix}:alerts:nodes`;
     this.samplesKey = `${connection.prefix}:alerts:samples`;
-  }
-
-  async onModuleInit(): Promise<void> {
-    await this.client.connect();
   }
 
   async publish(snapshot: NodeSnapshot): Promise<void> {
