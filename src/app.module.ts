@@ -9,6 +9,7 @@ import { LoggingModule } from './infra/logging/logging.module';
 import { QueueModule } from './infra/queue/queue.module';
 import { RedisConnection } from './infra/queue/redis-connection';
 import { RedisModule } from './infra/queue/redis.module';
+import { AlertsModule } from './modules/alerts/alerts.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CollectionsModule } from './modules/collections/collections.module';
@@ -48,6 +49,7 @@ export class AppModule {
         RecordsModule,
         MetricsModule,
         RealtimeModule,
+        AlertsModule,
         JobsModule.forApi({ processing: config.queue.processing }),
         WebhooksModule.forRoot({ processing: config.queue.processing }),
       ],

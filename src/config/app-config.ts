@@ -58,6 +58,8 @@ export class AppConfig {
   readonly realtime: { heartbeatMs: number; retryMs: number; bufferEvents: number };
   readonly shutdown: { drainDelayMs: number; timeoutMs: number };
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
+  /** Alerting: evaluation and snapshot cadence, the HTTP rate window, who hears about every alert, the webhook signing secret. */
+  readonly alerts: { evaluationMs: number; snapshotMs: number; rateWindowMs: number; emails: string[]; webhookUrl?: string; webhookSecret?: string };
 
   constructor(env: EnvironmentVariables, cwd = process.cwd()) {
     this.production = env.NODE_ENV === 'production';
@@ -135,6 +137,14 @@ export class AppConfig {
       timeoutMs: env.BASALT_HEALTH_TIMEOUT_MS,
       diskThreshold: env.BASALT_HEALTH_DISK_THRESHOLD,
       heapLimitBytes: env.BASALT_HEALTH_HEAP_LIMIT_MB * 1024 * 1024,
+    };
+    this.alerts = {
+      evaluationMs: env.BASALT_ALERT_EVALUATION_MS,
+      snapshotMs: env.BASALT_ALERT_SNAPSHOT_MS,
+      rateWindowMs: env.BASALT_ALERT_RATE_WINDOW_SECONDS * 1000,
+      emails: env.BASALT_ALERT_EMAIL ?? [],
+      webhookUrl: env.BASALT_ALERT_WEBHOOK_URL,
+      webhookSecret: env.BASALT_ALERT_WEBHOOK_SECRET,
     };
   }
 

@@ -31,6 +31,12 @@ const toBool = ({ value }: { value: unknown }) => {
 const blankToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+const toList = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+};
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -387,6 +393,46 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(64)
   BASALT_HEALTH_HEAP_LIMIT_MB: number = 1536;
+
+  /** How often the alert rules are evaluated (one run per tick across the cluster), ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  BASALT_ALERT_EVALUATION_MS: number = 15_000;
+
+  /** How often each API node publishes its alerting snapshot to Redis, ms. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  BASALT_ALERT_SNAPSHOT_MS: number = 5_000;
+
+  /** The window HTTP rates and percentiles are computed over, seconds. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  BASALT_ALERT_RATE_WINDOW_SECONDS: number = 60;
+
+  /** Addresses (comma-separated) notified of every alert, besides each rule's own. */
+  @Transform(toList)
+  @IsOptional()
+  @IsEmail({}, { each: true, message: 'must be a comma-separated list of email addresses' })
+  BASALT_ALERT_EMAIL?: string[] = undefined;
+
+  /** A URL POSTed every alert, besides each rule's own webhooks. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http:// or https:// URL' })
+  BASALT_ALERT_WEBHOOK_URL?: string = undefined;
+
+  /** When set, alert webhooks carry X-Basalt-Signature (HMAC-SHA256 with this secret, as webhooks are signed). */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  BASALT_ALERT_WEBHOOK_SECRET?: string = undefined;
 }
 
 export class ConfigValidationError extends Error {

@@ -56,7 +56,8 @@ describe('jobs: queue registry, job admin, scheduled jobs, processing split', ()
   let maintenance: Bull.Queue;
 
   before(async () => {
-    env = await createTestEnvironment();
+    // Alert evaluation hourly like the other schedules, so the schedule counts below hold still.
+    env = await createTestEnvironment({ BASALT_ALERT_EVALUATION_MS: '3600000' });
     const apiEnv = SPLIT ? { ...env.env, BASALT_QUEUE_PROCESSING: 'false' } : env.env;
     nodeA = await startBasalt({ env: apiEnv });
     if (SPLIT) {
@@ -98,17 +99,17 @@ describe('jobs: queue registry, job admin, scheduled jobs, processing split', ()
       assert.deepEqual(Object.keys(queue.counts).sort(), ['active', 'completed', 'delayed', 'failed', 'paused', 'waiting']);
       assert.equal(queue.paused, false);
     }
-    // The two schedules wait as delayed jobs: one each, however many processes added them.
+    // The three schedules wait as delayed jobs: one each, however many processes added them.
     const maintenanceCounts = response.body.data.find((q: { name: string }) => q.name === 'maintenance').counts;
-    assert.equal(maintenanceCounts.delayed, 2, JSON.stringify(maintenanceCounts));
+    assert.equal(maintenanceCounts.delayed, 3, JSON.stringify(maintenanceCounts));
   });
 
   test('scheduled jobs are registered once across every node, with stable keys', async () => {
     const repeatables = await maintenance.getRepeatableJobs();
-    assert.deepEqual(repeatables.map((r) => r.key).sort(), ['auth-cleanup:auth-cleanup::3600000', 'outbox-prune:outbox-prune::3600000']);
+    assert.deepEqual(repeatables.map((r) => r.key).sort(), ['alert-evaluate:alert-evaluate::3600000', 'auth-cleanup:auth-cleanup::3600000', 'outbox-prune:outbox-prune::3600000']);
     const response = await api.get('/api/v1/jobs/schedules', { token: admin });
     assert.equal(response.status, 200, response.text);
-    assert.deepEqual(response.body.data.map((s: { job: string }) => s.job).sort(), ['auth-cleanup', 'outbox-prune']);
+    assert.deepEqual(response.body.data.map((s: { job: string }) => s.job).sort(), ['alert-evaluate', 'auth-cleanup', 'outbox-prune']);
     for (const schedule of response.body.data) {
       assert.equal(schedule.every, 3600000);
       assert.ok(Date.parse(schedule.nextRunAt) > Date.now() - 1000, schedule.nextRunAt);
@@ -118,8 +119,8 @@ describe('jobs: queue registry, job admin, scheduled jobs, processing split', ()
       // A node restarting adds them again: still one each.
       await nodeB!.stop();
       nodeB = await startBasalt({ env: { ...env.env, BASALT_QUEUE_PROCESSING: 'false' } });
-      assert.equal((await maintenance.getRepeatableJobs()).length, 2);
-      assert.equal(await maintenance.getDelayedCount(), 2);
+      assert.equal((await maintenance.getRepeatableJobs()).length, 3);
+      assert.equal(await maintenance.getDelayedCount(), 3);
     }
   });
 

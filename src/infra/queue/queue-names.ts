@@ -61,6 +61,8 @@ export const MaintenanceJob = {
   AuthCleanup: 'auth-cleanup',
   /** Deletes relayed outbox events older than the retention window (BASALT_EVENTS_RETENTION_HOURS). */
   OutboxPrune: 'outbox-prune',
+  /** Evaluates the alert rules (every BASALT_ALERT_EVALUATION_MS). */
+  AlertEvaluate: 'alert-evaluate',
 } as const;
 
 export type MaintenanceJob = (typeof MaintenanceJob)[keyof typeof MaintenanceJob];

@@ -9,6 +9,6 @@ import { ReadinessService } from './readiness.service';
   imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
   controllers: [HealthController],
   providers: [ReadinessService, DrainState],
-  exports: [DrainState],
+  exports: [DrainState, ReadinessService],
 })
 export class HealthModule {}

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AlertsEvaluationModule } from 'src/modules/alerts/alerts-evaluation.module';
 import { AuthMaintenanceModule } from 'src/modules/auth/auth-maintenance.module';
 import { OutboxModule } from 'src/modules/outbox/outbox.module';
 import { JobsController } from './jobs.controller';
@@ -22,7 +23,7 @@ export class JobsModule {
   static forWorker(options: { processing: boolean }): DynamicModule {
     return {
       module: JobsModule,
-      imports: options.processing ? [AuthMaintenanceModule, OutboxModule] : [],
+      imports: options.processing ? [AuthMaintenanceModule, OutboxModule, AlertsEvaluationModule] : [],
       providers: [QueueRegistry, JobsService, MaintenanceScheduler, ...(options.processing ? [MaintenanceService, MaintenanceProcessor] : [])],
     };
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from 'src/config/app-config';
 import { MaintenanceJob } from 'src/infra/queue/queue-names';
+import { AlertEvaluator } from 'src/modules/alerts/alert-evaluator.service';
 import { AuthMaintenanceService } from 'src/modules/auth/auth-maintenance.service';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
 
@@ -12,6 +13,7 @@ export class MaintenanceService {
   constructor(
     private readonly auth: AuthMaintenanceService,
     private readonly outbox: OutboxService,
+    private readonly alerts: AlertEvaluator,
     private readonly config: AppConfig,
   ) {}
 
@@ -26,6 +28,10 @@ export class MaintenanceService {
         const events = await this.outbox.prune(new Date(Date.now() - this.config.events.retentionHours * 3600 * 1000));
         this.logger.log(`pruned ${events} outbox events`);
         return { events };
+      }
+      case MaintenanceJob.AlertEvaluate: {
+        const summary = await this.alerts.evaluate();
+        return { ...summary };
       }
       default:
         throw new Error(`unknown maintenance job ${JSON.stringify(job)}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MAIL_TEMPLATES, escapeHtml, formatDuration, isMailTemplate, renderMail } from './mail-templates';
 
 test('every template renders a subject, a text body and an HTML body', () => {
-  const data = { name: 'Ada', link: 'https://app.example/x?token=abc', expiresInSeconds: 3600, lockedUntil: '2026-01-02T03:04:05.000Z', changedAt: '2026-01-02T03:04:05.000Z', url: 'https://hooks.example/x', failures: 5, lastError: 'HTTP 500' };
+  const data = { name: 'Ada', link: 'https://app.example/x?token=abc', expiresInSeconds: 3600, lockedUntil: '2026-01-02T03:04:05.000Z', changedAt: '2026-01-02T03:04:05.000Z', url: 'https://hooks.example/x', failures: 5, lastError: 'HTTP 500', kind: 'fired', rule: 'Errors', severity: 'critical', condition: 'http_error_rate > 0.05', value: 0.1, at: '2026-01-02T03:04:05.000Z', eventsUrl: 'https://app.example/api/v1/alerts/events' };
   for (const template of MAIL_TEMPLATES) {
     const mail = renderMail(template, data as never);
     assert.ok(mail.subject.length > 5, template);
@@ -52,4 +52,15 @@ test('template names and durations', () => {
   assert.equal(formatDuration(90), '2 minutes');
   assert.equal(formatDuration(5400), '1.5 hours');
   assert.equal(formatDuration(7200), '2 hours');
+});
+
+test('alert mails say what fired or resolved, with the condition and the value', () => {
+  const data = { kind: 'fired' as const, rule: 'High error rate', severity: 'critical', condition: 'http_error_rate > 0.05', value: 0.12, at: '2026-01-02T03:04:05.000Z', eventsUrl: 'https://basalt.example/api/v1/alerts/events' };
+  const fired = renderMail('alert', data);
+  assert.equal(fired.subject, '[CRITICAL] Alert firing: High error rate');
+  assert.match(fired.text, /http_error_rate > 0\.05 holds \(value now 0\.12\)/);
+  assert.match(fired.text, /2026-01-02 03:04 UTC/);
+  const resolved = renderMail('alert', { ...data, kind: 'resolved', value: null });
+  assert.equal(resolved.subject, '[RESOLVED] High error rate');
+  assert.match(resolved.text, /no longer holds \(value now no data\)/);
 });

@@ -9,6 +9,7 @@ export const MailTemplate = {
   AccountLocked: 'account-locked',
   PasswordChanged: 'password-changed',
   WebhookDisabled: 'webhook-disabled',
+  Alert: 'alert',
 } as const;
 
 export type MailTemplate = (typeof MailTemplate)[keyof typeof MailTemplate];
@@ -22,6 +23,7 @@ export interface MailTemplateData {
   'account-locked': { name?: string | null; lockedUntil?: string | null };
   'password-changed': { name?: string | null; changedAt: string };
   'webhook-disabled': { name?: string | null; url: string; failures: number; lastError: string };
+  alert: { name?: string | null; kind: 'fired' | 'resolved'; rule: string; severity: string; condition: string; value: number | null; at: string; eventsUrl: string };
 }
 
 export interface RenderedMail {
@@ -98,6 +100,19 @@ function compose(template: MailTemplate, data: MailTemplateData[MailTemplate]): 
           'Check the receiver and the delivery log (GET /api/v1/webhooks/<id>/deliveries), then set the webhook active again; failed deliveries can be replayed.',
         ],
       };
+    }
+    case MailTemplate.Alert: {
+      const d = data as MailTemplateData['alert'];
+      const value = d.value === null ? 'no data' : String(d.value);
+      return d.kind === 'fired'
+        ? {
+            subject: `[${d.severity.toUpperCase()}] Alert firing: ${d.rule}`,
+            blocks: [`The alert "${d.rule}" fired at ${formatInstant(d.at)}: ${d.condition} holds (value now ${value}).`, 'A second message follows when it resolves. The alert history:', { link: d.eventsUrl, label: 'Alert history' }],
+          }
+        : {
+            subject: `[RESOLVED] ${d.rule}`,
+            blocks: [`The alert "${d.rule}" resolved at ${formatInstant(d.at)}: ${d.condition} no longer holds (value now ${value}).`, { link: d.eventsUrl, label: 'Alert history' }],
+          };
     }
   }
 }

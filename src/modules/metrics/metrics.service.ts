@@ -16,6 +16,9 @@ import { RealtimeHub } from 'src/modules/realtime/realtime-hub.service';
 const STARTED = Symbol('metricsStarted');
 type Timed = FastifyRequest & { [STARTED]?: bigint };
 
+/** Upper bounds of the HTTP duration histogram's buckets, seconds. */
+export const HTTP_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
 /** Bull's job states, as getJobCounts answers them. */
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused'] as const;
 
@@ -33,9 +36,12 @@ export class MetricsService implements OnModuleInit {
     name: 'basalt_http_request_duration_seconds',
     help: 'HTTP request duration by method, route template and status.',
     labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    buckets: [...HTTP_BUCKETS_SECONDS],
     registers: [this.registry],
   });
+
+  /** The same observations without labels, for alerting: reading the labelled histogram costs time in proportion to its routes. */
+  private readonly httpTotals = new HttpTotals();
 
   private readonly inFlight = new Gauge({ name: 'basalt_http_requests_in_flight', help: 'HTTP requests being served.', registers: [this.registry] });
 
@@ -173,6 +179,7 @@ export class MetricsService implements OnModuleInit {
       this.inFlight.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(status) }, seconds);
+      this.httpTotals.observe(status, seconds);
     };
     fastify.addHook('onResponse', (request, reply, done) => {
       finish(request, reply.statusCode);
@@ -185,6 +192,11 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
+  /** This process's HTTP figures since it started, summed over methods and routes (alert snapshots). */
+  httpCounters(): { requests: number; serverErrors: number; buckets: number[] } {
+    return this.httpTotals.read();
+  }
+
   metrics(): Promise<string> {
     return this.registry.metrics();
   }
@@ -195,5 +207,28 @@ export class MetricsService implements OnModuleInit {
 
   private observeJob(queue: string, job: Job): void {
     if (job.processedOn && job.finishedOn) this.jobDuration.observe({ queue }, (job.finishedOn - job.processedOn) / 1000);
+  }
+}
+
+/** Request and 5xx counts and a bucket count per HTTP_BUCKETS_SECONDS bound, over every route: a few additions per request. */
+export class HttpTotals {
+  private requests = 0;
+  private serverErrors = 0;
+  /** Per bucket, not cumulative; the last slot is above the largest bound. */
+  private readonly perBucket = new Array<number>(HTTP_BUCKETS_SECONDS.length + 1).fill(0);
+
+  observe(status: number, seconds: number): void {
+    this.requests++;
+    if (status >= 500) this.serverErrors++;
+    let i = 0;
+    while (i < HTTP_BUCKETS_SECONDS.length && seconds > HTTP_BUCKETS_SECONDS[i]) i++;
+    this.perBucket[i]++;
+  }
+
+  /** Cumulative bucket counts, as Prometheus histograms hold them (the +Inf bucket is `requests`). */
+  read(): { requests: number; serverErrors: number; buckets: number[] } {
+    let running = 0;
+    const buckets = HTTP_BUCKETS_SECONDS.map((_, i) => (running += this.perBucket[i]));
+    return { requests: this.requests, serverErrors: this.serverErrors, buckets };
   }
 }
