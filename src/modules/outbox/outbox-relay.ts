@@ -145,7 +145,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const status = this.queue.client.status;
     if (status !== 'ready') throw new Error(`Redis is not connected (${status})`);
     // A backstop for a writer that committed but could not move the read cache's generations on (it died, or Redis failed it).
-    await this.cache.bump(events.map((event) => event.collection), 'relay');
+    await this.cache.bumpRelayed(events.map((event) => event.collection));
     // The pub/sub publisher has no offline queue either: it fails at once rather than later.
     await this.channels.publish(EVENTS_CHANNEL, JSON.stringify(events));
     const batch: EventBatch = { events };

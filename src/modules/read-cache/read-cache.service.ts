@@ -39,6 +39,9 @@ return #KEYS
 
 /** Slow Redis must not hold reads up for long: past this the read goes to the database. */
 const COMMAND_TIMEOUT_MS = 250;
+/** How long this node's own bump stands in for the relay's bump of the same write's event. */
+const CREDIT_MS = 10_000;
+const MAX_CREDITS = 10_000;
 const WARN_EVERY_MS = 60_000;
 
 export interface CachedAnswer {
@@ -71,6 +74,12 @@ export class ReadCache implements OnApplicationShutdown {
   private readonly logger = new Logger('ReadCache');
   private readonly client?: CacheClient;
   private readonly prefix: string;
+  /**
+   * Per collection, when this node's writers bumped it (one entry per event
+   * written), not yet matched by a relayed event: the relay skips what a
+   * writer already did, so a write invalidates once, not twice.
+   */
+  private readonly credits = new Map<string, number[]>();
   private lastWarning = 0;
 
   constructor(
@@ -113,11 +122,43 @@ export class ReadCache implements OnApplicationShutdown {
   }
 
   /**
-   * After a write to `collections` committed: entries that may hold the old
-   * data are not found again. Rejects when Redis does not answer; the writer
-   * logs it and the outbox relay bumps again when it relays the write's event.
+   * After a write committed: entries that may hold the old data are not
+   * found again. `collections`: the collection of each event the write
+   * appended (repeats included). Rejects when Redis does not answer; the
+   * writer logs it and the outbox relay bumps when it relays the events.
    */
-  async bump(collections: readonly string[], source: 'write' | 'relay'): Promise<void> {
+  async bumpWritten(collections: readonly string[]): Promise<void> {
+    if (!this.client || collections.length === 0) return;
+    await this.bump(collections, 'write');
+    const now = Date.now();
+    for (const collection of collections) {
+      const times = this.credits.get(collection) ?? [];
+      while (times.length > 0 && (now - times[0] > CREDIT_MS || times.length >= MAX_CREDITS)) times.shift();
+      times.push(now);
+      this.credits.set(collection, times);
+    }
+  }
+
+  /**
+   * The relay's backstop, for the events of a batch about to be published:
+   * bumps the collections whose events no writer of this node bumped for
+   * (a writer that died between its commit and its bump, or whose bump
+   * failed, or that ran on another node). Rejects when Redis does not answer.
+   */
+  async bumpRelayed(collections: readonly string[]): Promise<void> {
+    if (!this.client) return;
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const collection of collections) {
+      const times = this.credits.get(collection);
+      while (times && times.length > 0 && now - times[0] > CREDIT_MS) times.shift();
+      if (times && times.length > 0) times.shift();
+      else missing.push(collection);
+    }
+    await this.bump(missing, 'relay');
+  }
+
+  private async bump(collections: readonly string[], source: 'write' | 'relay'): Promise<void> {
     if (!this.client || collections.length === 0) return;
     const keys = [...new Set(collections)].map((name) => this.generationKey(name));
     try {

@@ -39,12 +39,14 @@ export class CachedReads {
     });
   }
 
-  /** A get with `fields`/`expand` or under permissions; its ETag is the record's version unless expanded. */
+  /** A get with `fields`/`expand` or under permissions; its ETag is the record's version when it shows one and expands nothing. */
   get(name: string, id: string, query: RawQuery, user: AuthUser | undefined): Promise<ReadAnswer> {
     return this.read({ kind: 'get', collection: name, id, query }, user, async () => {
       const record = await this.reader.get(name, id, query, { user });
       const body = JSON.stringify(record);
-      return { body, etag: query.expand ? bodyEtag(body) : recordEtag(record.updated_at as string) };
+      // A projection without updated_at has no version to show: its ETag is the body's digest, as an expanded read's is.
+      const versioned = !query.expand && typeof record.updated_at === 'string';
+      return { body, etag: versioned ? recordEtag(record.updated_at as string) : bodyEtag(body) };
     });
   }
 

@@ -84,7 +84,7 @@ export class RecordsService {
     }
     return withFreshSchema(this.registry, name, async (schema) => {
       this.validator.validateAll(schema, 'create', data.map((payload, index) => ({ payload, path: `[${index}]` })));
-      const records = await this.writing([name], async (tx) => {
+      const records = await this.writing(data.map(() => name), async (tx) => {
         const created: RecordData[] = [];
         for (const [index, payload] of data.entries()) {
           const record = await this.insert(tx, schema, payload, `[${index}]`, actorOf(caller));
@@ -153,16 +153,16 @@ export class RecordsService {
   }
 
   /**
-   * Runs one write to `collections` and, once it committed, moves their read
-   * cache generations on (before answering: read-your-writes on every node)
-   * and wakes the relay. A single statement needs no transaction on
+   * Runs one write and, once it committed, moves the read cache generations
+   * of `collections` (one per event the write appends) on before answering
+   * (read-your-writes on every node), and wakes the relay. A single statement needs no transaction on
    * PostgreSQL (its event is in the statement); MySQL appends the event
    * separately, so it always gets one.
    */
   async writing<T>(collections: readonly string[], work: (runner: SqlRunner) => Promise<T>, transaction = false): Promise<T> {
     const result = transaction || this.executor.dialect === 'mysql' ? await this.executor.transaction(work) : await work(this.executor);
     // The write is committed, so it is answered as such even if Redis is away: the relay moves the generations on when it relays the event.
-    if (this.cache.enabled) await this.cache.bump(collections, 'write').catch(() => undefined);
+    await this.cache.bumpWritten(collections).catch(() => undefined);
     this.outbox.nudge();
     return result;
   }
