@@ -54,6 +54,8 @@ export interface BasaltOptions {
   redisUrl: string;
   /** Every Redis key Basalt writes starts with it, so the run can delete them afterwards. */
   redisPrefix: string;
+  /** More configuration (bench/cache turns the read cache on with it). */
+  env?: Record<string, string>;
 }
 
 /** The built Basalt as its own process, configured as a deployment would be; resolves once /health/live answers. */
@@ -78,6 +80,7 @@ export async function startBasalt(options: BasaltOptions): Promise<BasaltProcess
     // The load comes from one user at thousands of requests a second: a limit it never reaches, so the limiter's cost is measured.
     BASALT_RATE_LIMIT_USER: '1000000000',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   };
   const child = spawn(process.execPath, [join(options.dist, 'src', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
