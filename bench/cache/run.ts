@@ -73,8 +73,10 @@ async function main(): Promise<void> {
     const databaseUrl = await createScratchDatabase(scratch, s.postgresUrl);
     const redisPrefix = `bench${randomBytes(5).toString('hex')}`;
     scratch.add('delete Basalt’s Redis keys', () => deleteRedisKeys(s.redisUrl, redisPrefix));
+    // One signing secret, so the administrator's token is good on both nodes, as in a cluster.
+    const secret = randomBytes(32).toString('hex');
     const common = { dist: s.dist, databaseUrl, redisUrl: s.redisUrl, redisPrefix };
-    const off = await startBasalt({ ...common, port: await freePort(), dataDir: scratch.tempDir('basalt-off') });
+    const off = await startBasalt({ ...common, port: await freePort(), dataDir: scratch.tempDir('basalt-off'), env: { BASALT_JWT_SECRET: secret } });
     scratch.add('stop Basalt (cache off)', () => off.stop());
     let token = await login(off);
     await createCollections(off, token);
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
     const seeded = await seed({ name: 'Basalt', authorsUrl: `${off.url}/api/v1/collections/authors/records`, articlesUrl: `${off.url}/api/v1/collections/articles/records`, token }, s.authors, s.articles);
     console.log(`Seeded ${s.authors} authors and ${s.articles} articles in ${seeded.seconds.toFixed(0)} s; VACUUM ANALYZE`);
     await queryDatabase(databaseUrl, 'VACUUM ANALYZE "c_authors", "c_articles"');
-    const on = await startBasalt({ ...common, port: await freePort(), dataDir: scratch.tempDir('basalt-on'), env: { BASALT_CACHE: 'true' } });
+    const on = await startBasalt({ ...common, port: await freePort(), dataDir: scratch.tempDir('basalt-on'), env: { BASALT_JWT_SECRET: secret, BASALT_CACHE: 'true' } });
     scratch.add('stop Basalt (cache on)', () => on.stop());
     const baseline = await startBaseline(scratch, ['--pg', databaseUrl]);
     token = await login(off);
