@@ -157,6 +157,21 @@ describe('read cache', () => {
     assert.equal((await client(basalt.url).get(notes.path)).status, 403, 'anonymous callers may not read notes, cache or not');
   });
 
+  test('API keys read with their owner’s visibility and their scopes still apply to cached answers', async () => {
+    const key = async (collection: string) => {
+      const created = await userA.post('/api/v1/api-keys', { name: `cache ${collection}`, scopes: [{ collection, actions: ['read'] }] });
+      assert.equal(created.status, 201, created.text);
+      return client(basalt.url).get(notes.path, { headers: { 'x-api-key': created.body.key } });
+    };
+    await warm(recordsOf(userA, 'notes'));
+    const scoped = await key('notes');
+    assert.equal(scoped.status, 200, scoped.text);
+    assert.equal(scoped.headers.get('x-cache'), 'hit', 'the owner’s cached answer');
+    assert.deepEqual(titles(scoped), ['of A']);
+    const elsewhere = await key('authors');
+    assert.equal(elsewhere.status, 403, 'a key without a notes scope is refused before any cache');
+  });
+
   test('a permission change applies to the next read', async () => {
     const mine = recordsOf(userA, 'notes');
     await warm(mine);
