@@ -4,7 +4,8 @@ import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnviro
 import { TEST_DIALECT } from '../support/databases';
 import { make } from '../support/factories';
 import { client, type ApiResponse, type Client } from '../support/http';
-import { createCollection, recordsOf, type Rec, type Records } from '../support/records';
+import { createCollection, recordsOf, sleep, type Rec, type Records } from '../support/records';
+import { ScratchRedis } from '../support/redis-server';
 
 const CROSS_NODE_SKIP = TEST_DIALECT === 'embedded' ? 'the embedded database belongs to one process' : false;
 
@@ -261,5 +262,55 @@ describe('read cache', () => {
       assert.deepEqual(titles(await here.list()), ['one', 'three', 'two'], 'this node');
       assert.deepEqual(titles(await there.list()), ['one', 'three', 'two'], 'the writing node');
     });
+  });
+});
+
+describe('read cache while Redis is away', () => {
+  let env: TestEnvironment;
+  let redis: ScratchRedis;
+  let basalt: BasaltProcess;
+  let items: Records;
+
+  before(async () => {
+    redis = await ScratchRedis.start();
+    env = await createTestEnvironment({ BASALT_CACHE: 'true', REDIS_URL: redis.url });
+    basalt = await startBasalt({ env: env.env });
+    const api = client(basalt.url);
+    const admin = client(basalt.url, (await make.admin(api)).accessToken);
+    await createCollection(admin, { name: 'items', fields: [{ name: 'title', type: 'string', required: true }] });
+    items = recordsOf(admin, 'items');
+  });
+
+  after(async () => {
+    await basalt?.stop();
+    await redis?.stop();
+    await env?.cleanup();
+  });
+
+  /** Lists until the answer comes from where `source` says (the cache client reconnects in the background). */
+  async function listUntil(source: string): Promise<ApiResponse> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const response = await items.list();
+      assert.equal(response.status, 200, response.text);
+      if (response.headers.get('x-cache') === source || Date.now() > deadline) return response;
+      await sleep(100);
+    }
+  }
+
+  test('reads and writes go on from the database, correct, and the cache serves again once Redis is back', async () => {
+    await items.add({ title: 'before' });
+    assert.equal((await listUntil('hit')).headers.get('x-cache'), 'hit');
+    await redis.stop();
+    const created = await items.create({ title: 'while away' });
+    assert.equal(created.status, 201, created.text);
+    const away = await items.list();
+    assert.equal(away.status, 200, away.text);
+    assert.equal(away.headers.get('x-cache'), 'miss');
+    assert.deepEqual((away.body.data as Rec[]).map((r) => r.title).sort(), ['before', 'while away']);
+    await redis.resume();
+    const back = await listUntil('hit');
+    assert.equal(back.headers.get('x-cache'), 'hit');
+    assert.deepEqual((back.body.data as Rec[]).map((r) => r.title).sort(), ['before', 'while away']);
   });
 });
