@@ -49,6 +49,8 @@ export class AppConfig {
   readonly queue: { processing: boolean };
   /** Relayed events are kept `retentionHours` (realtime resume reads them); the relay polls every `pollMs` for other nodes' writes. */
   readonly events: { retentionHours: number; pollMs: number };
+  /** The read cache of records lists and reads (off by default): entry lifetime and the largest body kept. */
+  readonly cache: { enabled: boolean; ttlMs: number; maxEntryBytes: number };
   /** Who may scrape /metrics: the bearer token, or the listed addresses and ranges. */
   readonly metrics: { token?: string; allow: string };
   /** Requests per window per caller (0: no limit); see src/modules/rate-limits. */
@@ -122,6 +124,7 @@ export class AppConfig {
     this.http = { corsOrigins: corsOrigins(env.CORS_ORIGINS), bodyLimit: env.BASALT_BODY_LIMIT };
     this.queue = { processing: env.BASALT_QUEUE_PROCESSING };
     this.events = { retentionHours: env.BASALT_EVENTS_RETENTION_HOURS, pollMs: env.BASALT_OUTBOX_POLL_MS };
+    this.cache = { enabled: env.BASALT_CACHE, ttlMs: env.BASALT_CACHE_TTL_MS, maxEntryBytes: env.BASALT_CACHE_MAX_ENTRY_BYTES };
     this.metrics = { token: env.BASALT_METRICS_TOKEN, allow: env.BASALT_METRICS_ALLOW };
     this.rateLimits = {
       windowMs: env.BASALT_RATE_LIMIT_WINDOW_SECONDS * 1000,

@@ -309,6 +309,22 @@ export class EnvironmentVariables {
   @Max(60000)
   BASALT_OUTBOX_POLL_MS: number = 500;
 
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  BASALT_CACHE: boolean = false;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(86_400_000)
+  BASALT_CACHE_TTL_MS: number = 60_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(16_777_216)
+  BASALT_CACHE_MAX_ENTRY_BYTES: number = 262_144;
+
   @Transform(blankToUndefined)
   @IsOptional()
   @IsString()

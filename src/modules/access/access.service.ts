@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -46,6 +47,8 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
   private rules = new Map<string, Rule>();
   /** Moves on every reload: a cache of something derived from the rules compares it. */
   private loaded = 0;
+  /** A digest of every rule's content: the same on every node that loaded the same rules. */
+  private digest = '';
   private resync?: NodeJS.Timeout;
 
   constructor(
@@ -97,6 +100,27 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
   /** Changes whenever the rules may have. */
   get generation(): number {
     return this.loaded;
+  }
+
+  /** Changes exactly when the rules' content does, and is the same on every node holding the same rules (the read cache keys on it). */
+  get fingerprint(): string {
+    return this.digest;
+  }
+
+  /**
+   * The roles `caller` acts with and their read rules on `collections`:
+   * what the read cache needs to tell which callers see the same answers.
+   */
+  readRules(caller: AuthUser | undefined, collections: readonly string[]): { roles: string[]; rules: StoredRule[] } {
+    const roles = this.roles.rolesOf(caller);
+    const rules: StoredRule[] = [];
+    for (const role of roles) {
+      for (const collection of collections) {
+        const rule = this.rules.get(key(role, collection, 'read'));
+        if (rule) rules.push(rule);
+      }
+    }
+    return { roles, rules };
   }
 
   /** What one role's own rules allow, by collection (for the per-role OpenAPI document). */
@@ -171,6 +195,7 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
       rules.set(key(rule.role, rule.collection, rule.action), rule);
     }
     this.rules = rules;
+    this.digest = fingerprintOf(rules);
     this.loaded += 1;
   }
 
@@ -215,6 +240,15 @@ export class AccessService implements OnModuleInit, OnApplicationShutdown {
     await this.reload();
     await this.channels.publish(PERMISSIONS_CHANNEL, 'changed').catch((error: Error) => this.logger.warn(`could not announce a permissions change: ${error.message}`));
   }
+}
+
+function fingerprintOf(rules: Map<string, Rule>): string {
+  const hash = createHash('sha256');
+  for (const name of [...rules.keys()].sort()) {
+    const rule = rules.get(name)!;
+    hash.update(JSON.stringify([name, rule.id, rule.rowFilter, rule.fields, rule.presets, rule.check]));
+  }
+  return hash.digest('base64url');
 }
 
 function key(role: string, collection: string, action: string): string {

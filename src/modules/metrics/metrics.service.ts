@@ -11,6 +11,7 @@ import { ReadReplicas } from 'src/infra/database/read-replicas';
 import { queryDuration } from 'src/infra/database/query-timings';
 import { QueueName } from 'src/infra/queue/queue-names';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
+import { cacheErrors, cacheInvalidations, cacheRequests } from 'src/modules/read-cache/cache-metrics';
 import { RealtimeHub } from 'src/modules/realtime/realtime-hub.service';
 
 const STARTED = Symbol('metricsStarted');
@@ -69,6 +70,9 @@ export class MetricsService implements OnModuleInit {
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'basalt_' });
     this.registry.registerMetric(queryDuration);
+    this.registry.registerMetric(cacheRequests);
+    this.registry.registerMetric(cacheInvalidations);
+    this.registry.registerMetric(cacheErrors);
     const registers = [this.registry];
     const pool = this.dataSource;
     new Gauge({

@@ -7,6 +7,7 @@ import { AppConfig } from 'src/config/app-config';
 import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
 import { EventsJob, QueueName } from 'src/infra/queue/queue-names';
 import { RedisChannels } from 'src/infra/queue/redis-channels';
+import { ReadCache } from 'src/modules/read-cache/read-cache.service';
 import { EVENTS_CHANNEL, type EventBatch, type OutboxEvent } from './outbox-event';
 import { EVENT_COLUMNS, toEvent, type EventRow } from './outbox-rows';
 
@@ -25,7 +26,9 @@ const BUSY_RETRY_MS = 50;
  * other work), so events leave in one order. Publishing happens before the
  * pass commits: if Redis fails the pass rolls back and the events stay
  * pending (nothing lost); if the commit fails after publishing, the next pass
- * sends them again and consumers deduplicate on the event id.
+ * sends them again and consumers deduplicate on the event id. Before
+ * publishing, a pass moves the read cache's generations of the batch's
+ * collections on (ReadCache), after the writers did.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,6 +46,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectQueue(QueueName.Events) private readonly queue: Queue,
     private readonly channels: RedisChannels,
     private readonly config: AppConfig,
+    private readonly cache: ReadCache,
   ) {
     this.dialect = dialectOf(dataSource);
   }
@@ -140,6 +144,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async publish(events: OutboxEvent[]): Promise<void> {
     const status = this.queue.client.status;
     if (status !== 'ready') throw new Error(`Redis is not connected (${status})`);
+    // A backstop for a writer that committed but could not move the read cache's generations on (it died, or Redis failed it).
+    await this.cache.bumpRelayed(events.map((event) => event.collection));
     // The pub/sub publisher has no offline queue either: it fails at once rather than later.
     await this.channels.publish(EVENTS_CHANNEL, JSON.stringify(events));
     const batch: EventBatch = { events };

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReadCacheModule } from 'src/modules/read-cache/read-cache.module';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxService } from './outbox.service';
 
@@ -8,6 +9,7 @@ import { OutboxService } from './outbox.service';
  * relay sends them out to Bull and Redis pub/sub.
  */
 @Module({
+  imports: [ReadCacheModule],
   providers: [OutboxRelay, OutboxService],
   exports: [OutboxService],
 })

@@ -70,7 +70,7 @@ export class BatchService {
       return read ? this.access.shape(record, read) : this.access.present(caller, dto.operations[index].collection, record);
     };
     const actor = caller?.user?.id ?? null;
-    return this.records.writing(async (tx) => {
+    return this.records.writing(dto.operations.map((operation) => operation.collection), async (tx) => {
       const results: BatchResultDto[] = [];
       for (const [index, operation] of dto.operations.entries()) {
         const path = `operations[${index}]`;

@@ -6,9 +6,10 @@ import { CurrentUser, type AuthUser } from 'src/common/decorators/current-user.d
 import { OptionalAuth } from 'src/common/decorators/optional-auth.decorator';
 import { Roles } from 'src/common/decorators/roles.decorator';
 import type { ReadConsistency } from 'src/infra/database/read-replicas';
-import { bodyEtag, notModified, parseIfMatch, recordEtag } from './etag';
+import { CachedReads, type ReadAnswer } from './cached-reads';
+import { notModified, parseIfMatch, recordEtag } from './etag';
 import { Consistency, ReadYourWrites } from './read-consistency';
-import { RecordsReader, type RawQuery } from './records.reader';
+import type { RawQuery } from './records.reader';
 import { RecordsService, type RecordData } from './records.service';
 
 /**
@@ -29,13 +30,13 @@ import { RecordsService, type RecordData } from './records.service';
 export class RecordsController {
   constructor(
     private readonly records: RecordsService,
-    private readonly reader: RecordsReader,
+    private readonly reads: CachedReads,
   ) {}
 
   @Get('records')
   @OptionalAuth()
   async list(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined, @Consistency() consistency: ReadConsistency) {
-    return sendWithEtag(reply, await this.reader.list(name, query, false, { user }, consistency), ifNoneMatch);
+    return send(reply, await this.reads.list(name, query, false, user, consistency), ifNoneMatch);
   }
 
   @Post('records')
@@ -48,10 +49,11 @@ export class RecordsController {
   @OptionalAuth()
   async get(@Param('name') name: string, @Param('id') id: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser | undefined, @Consistency() consistency: ReadConsistency) {
     // The plain read is a prepared statement by id; only fields/expand (and permissions' row filters) need the query compiler.
+    // Nor is it cached: one primary-key lookup costs about what a Redis round trip does.
     const plain = Object.keys(query).length === 0 && user?.role === 'admin';
-    const record = plain ? await this.records.get(name, id, false, consistency) : await this.reader.get(name, id, query, { user }, consistency);
-    const etag = query.expand ? undefined : recordEtag(record.updated_at as string);
-    return etag ? sendRecord(reply, record, etag, ifNoneMatch) : sendWithEtag(reply, record, ifNoneMatch);
+    if (!plain) return send(reply, await this.reads.get(name, id, query, user, consistency), ifNoneMatch);
+    const record = await this.records.get(name, id, false, consistency);
+    return sendRecord(reply, record, recordEtag(record.updated_at as string), ifNoneMatch);
   }
 
   @Patch('records/:id')
@@ -71,8 +73,8 @@ export class RecordsController {
 
   @Get('trash')
   @Roles('admin')
-  async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @Consistency() consistency: ReadConsistency) {
-    return sendWithEtag(reply, await this.reader.list(name, query, true, undefined, consistency), ifNoneMatch);
+  async trash(@Param('name') name: string, @Query() query: RawQuery, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply, @CurrentUser() user: AuthUser, @Consistency() consistency: ReadConsistency) {
+    return send(reply, await this.reads.list(name, query, true, user, consistency), ifNoneMatch);
   }
 
   @Post('trash/:id/restore')
@@ -90,17 +92,16 @@ export class RecordsController {
   }
 }
 
-/** Serialises once, so the ETag is the digest of exactly the bytes sent. */
-function sendWithEtag(reply: FastifyReply, payload: unknown, ifNoneMatch: string | undefined): string | undefined {
-  const body = JSON.stringify(payload);
-  const etag = bodyEtag(body);
-  reply.header('etag', etag);
-  if (notModified(ifNoneMatch, etag)) {
+/** The body was serialised once, so the ETag is the digest (or version) of exactly the bytes sent. */
+function send(reply: FastifyReply, answer: ReadAnswer, ifNoneMatch: string | undefined): string | undefined {
+  reply.header('etag', answer.etag);
+  if (answer.cache) reply.header('x-cache', answer.cache);
+  if (notModified(ifNoneMatch, answer.etag)) {
     reply.status(304);
     return undefined;
   }
   reply.header('content-type', 'application/json; charset=utf-8');
-  return body;
+  return answer.body;
 }
 
 function sendRecord(reply: FastifyReply, record: RecordData, etag: string, ifNoneMatch: string | undefined): RecordData | undefined {

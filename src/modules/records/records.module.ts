@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { AccessModule } from 'src/modules/access/access.module';
 import { CollectionsModule } from 'src/modules/collections/collections.module';
 import { OutboxModule } from 'src/modules/outbox/outbox.module';
+import { ReadCacheModule } from 'src/modules/read-cache/read-cache.module';
 import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
+import { CachedReads } from './cached-reads';
 import { RecordAccess } from './record-access';
 import { RecordValidator } from './record-validator';
 import { RecordVisibility } from './record-visibility';
@@ -13,9 +15,9 @@ import { RecordsService } from './records.service';
 import { SqlExecutor } from './sql-executor';
 
 @Module({
-  imports: [CollectionsModule, AccessModule, OutboxModule],
+  imports: [CollectionsModule, AccessModule, OutboxModule, ReadCacheModule],
   controllers: [RecordsController, BatchController],
-  providers: [RecordAccess, RecordVisibility, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
+  providers: [CachedReads, RecordAccess, RecordVisibility, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
   exports: [RecordsService, RecordsReader, RecordVisibility],
 })
 export class RecordsModule {}

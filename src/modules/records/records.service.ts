@@ -9,6 +9,7 @@ import type { Grant } from 'src/modules/access/access.types';
 import type { RecordEventAction } from 'src/modules/outbox/outbox-event';
 import { appendEvent } from 'src/modules/outbox/outbox-sql';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
+import { ReadCache } from 'src/modules/read-cache/read-cache.service';
 import { preconditionFailed, type IfMatch } from './etag';
 import { mapRow } from './query/map-row';
 import { withFreshSchema } from './fresh-schema';
@@ -38,6 +39,7 @@ export class RecordsService {
     private readonly validator: RecordValidator,
     private readonly access: RecordAccess,
     private readonly outbox: OutboxService,
+    private readonly cache: ReadCache,
   ) {}
 
   collection(name: string): CollectionSchema {
@@ -60,11 +62,11 @@ export class RecordsService {
   /** `caller`: whose permissions apply (none for internal calls and administrators). */
   create(name: string, payload: unknown, caller?: Caller): Promise<RecordData> {
     const actor = actorOf(caller);
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.insert(runner, schema, payload, '', actor)));
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing([name], (runner) => this.insert(runner, schema, payload, '', actor)));
     const grant = this.access.authorize(caller, name, 'create');
     const data = this.access.writable(payload, grant, '');
     return withFreshSchema(this.registry, name, async (schema) => {
-      const record = await this.writing(async (runner) => {
+      const record = await this.writing([name], async (runner) => {
         const created = await this.insert(runner, schema, data, '', actor);
         if (grant.check) await this.access.checkWritten(runner, schema, created.id as string, grant, 'create', '');
         return created;
@@ -85,7 +87,7 @@ export class RecordsService {
     }
     return withFreshSchema(this.registry, name, async (schema) => {
       this.validator.validateAll(schema, 'create', data.map((payload, index) => ({ payload, path: `[${index}]` })));
-      const records = await this.writing(async (tx) => {
+      const records = await this.writing(data.map(() => name), async (tx) => {
         const created: RecordData[] = [];
         for (const [index, payload] of data.entries()) {
           const record = await this.insert(tx, schema, payload, `[${index}]`, actorOf(caller));
@@ -100,12 +102,12 @@ export class RecordsService {
 
   update(name: string, id: string, payload: unknown, ifMatch: IfMatch, caller?: Caller): Promise<RecordData> {
     const actor = actorOf(caller);
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.change(runner, schema, id, payload, ifMatch, '', actor)));
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing([name], (runner) => this.change(runner, schema, id, payload, ifMatch, '', actor)));
     const read = this.access.authorize(caller, name, 'read', id);
     const grant = this.access.authorize(caller, name, 'update', id);
     const data = this.access.writable(payload, { writable: grant.writable }, '');
     return withFreshSchema(this.registry, name, async (schema) => {
-      const record = await this.writing(async (tx) => {
+      const record = await this.writing([name], async (tx) => {
         await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
         const changed = await this.change(tx, schema, id, data, ifMatch, '', actor);
         await this.access.checkWritten(tx, schema, this.id(schema, id), grant, 'update', '');
@@ -117,11 +119,11 @@ export class RecordsService {
 
   remove(name: string, id: string, ifMatch: IfMatch, caller?: Caller): Promise<void> {
     const actor = actorOf(caller);
-    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing((runner) => this.delete(runner, schema, id, ifMatch, actor)));
+    if (!this.access.restricted(caller)) return withFreshSchema(this.registry, name, (schema) => this.writing([name], (runner) => this.delete(runner, schema, id, ifMatch, actor)));
     const read = this.access.authorize(caller, name, 'read', id);
     const grant = this.access.authorize(caller, name, 'delete', id);
     return withFreshSchema(this.registry, name, (schema) =>
-      this.writing(async (tx) => {
+      this.writing([name], async (tx) => {
         await this.access.lockVisible(tx, schema, this.id(schema, id), both(read.where, grant.where));
         await this.delete(tx, schema, id, ifMatch, actor);
       }, true),
@@ -131,7 +133,7 @@ export class RecordsService {
   async restore(name: string, id: string, caller?: Caller): Promise<RecordData> {
     return withFreshSchema(this.registry, name, (schema) => {
       this.requireSoftDelete(schema);
-      return this.writing(async (runner) => {
+      return this.writing([name], async (runner) => {
         const result = await this.run(runner, this.writes(schema).restore, this.withActor([this.id(schema, id)], actorOf(caller)), schema);
         if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
         const record = await this.reread(runner, schema, result.rows[0], id);
@@ -144,7 +146,7 @@ export class RecordsService {
   async purge(name: string, id: string, caller?: Caller): Promise<void> {
     return withFreshSchema(this.registry, name, (schema) => {
       this.requireSoftDelete(schema);
-      return this.writing(async (runner) => {
+      return this.writing([name], async (runner) => {
         const before = await this.beforeOnMysql(runner, this.writes(schema).getDeletedById, schema, this.id(schema, id), true);
         const result = await this.run(runner, this.writes(schema).purge, this.withActor([this.id(schema, id)], actorOf(caller)), schema);
         if (result.affected === 0) throw this.notFound(schema, id, 'in the trash');
@@ -154,12 +156,16 @@ export class RecordsService {
   }
 
   /**
-   * Runs one write and wakes the relay once it committed. A single statement
-   * needs no transaction on PostgreSQL (its event is in the statement); MySQL
-   * appends the event separately, so it always gets one.
+   * Runs one write and, once it committed, moves the read cache generations
+   * of `collections` (one per event the write appends) on before answering
+   * (read-your-writes on every node), and wakes the relay. A single statement needs no transaction on
+   * PostgreSQL (its event is in the statement); MySQL appends the event
+   * separately, so it always gets one.
    */
-  async writing<T>(work: (runner: SqlRunner) => Promise<T>, transaction = false): Promise<T> {
+  async writing<T>(collections: readonly string[], work: (runner: SqlRunner) => Promise<T>, transaction = false): Promise<T> {
     const result = transaction || this.executor.dialect === 'mysql' ? await this.executor.transaction(work) : await work(this.executor);
+    // The write is committed, so it is answered as such even if Redis is away: the relay moves the generations on when it relays the event.
+    await this.cache.bumpWritten(collections).catch(() => undefined);
     this.outbox.nudge();
     return result;
   }

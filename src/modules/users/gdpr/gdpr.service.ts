@@ -7,6 +7,7 @@ import { ApiKeysService } from 'src/modules/api-keys/api-keys.service';
 import { LoginThrottle } from 'src/modules/auth/login-throttle.service';
 import { PasswordHasher } from 'src/modules/auth/password-hasher';
 import { SessionRevocations } from 'src/modules/auth/session-revocations.service';
+import { ReadCache } from 'src/modules/read-cache/read-cache.service';
 import { UsersService } from 'src/modules/users/users.service';
 import { PersonalDataRepository } from './personal-data.repository';
 
@@ -28,6 +29,7 @@ export class GdprService {
     private readonly passwords: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly revocations: SessionRevocations,
+    private readonly cache: ReadCache,
   ) {}
 
   /** Everything Basalt holds about the caller, as one JSON document. */
@@ -93,6 +95,8 @@ export class GdprService {
     await this.revocations.userCutOff(user.id);
     await this.revocations.sessionsEnded(sessionIds);
     await this.apiKeys.deleted(apiKeyIds);
+    // These record changes append no events, so nothing else tells the read cache; Redis away, its TTL bounds them.
+    await this.cache.invalidate(records.filter((r) => r.count > 0).map((r) => r.collection)).catch(() => undefined);
     const summary = records.map((r) => `${r.count} ${r.action} in ${r.collection}`).join(', ');
     this.logger.log(`account ${user.id} erased (${mode})${summary ? `; records: ${summary}` : ''}`);
   }
