@@ -43,9 +43,11 @@ describe('read replicas: records reads on a PostgreSQL streaming standby', { ski
   /** An API key of the same administrator: another session, which did not write them. */
   let other: Records;
   let otherApi: Client;
+  let adminToken: string;
+  let apiKey: string;
 
-  const replicaStatus = async (): Promise<{ status: number; replica: ReplicaStatus }> => {
-    const response = await fetch(`${basalt.url}/health/ready`);
+  const replicaStatus = async (url = basalt.url): Promise<{ status: number; replica: ReplicaStatus }> => {
+    const response = await fetch(`${url}/health/ready`);
     const body = (await response.json()) as { details: { replicas?: { replicas: ReplicaStatus[] } } };
     return { status: response.status, replica: body.details.replicas!.replicas[0] };
   };
@@ -67,11 +69,13 @@ describe('read replicas: records reads on a PostgreSQL streaming standby', { ski
     database = new URL(env.database.url!).pathname.slice(1);
     standby = await startStandby();
     basalt = await startBasalt({ env: { ...env.env, DATABASE_REPLICA_URLS: standby.url(database), BASALT_REPLICA_MAX_LAG_MS: String(MAX_LAG_MS) } });
-    const admin = client(basalt.url, (await make.admin(client(basalt.url))).accessToken);
+    adminToken = (await make.admin(client(basalt.url))).accessToken;
+    const admin = client(basalt.url, adminToken);
     await createCollection(admin, { name: 'notes', fields: [{ name: 'text', type: 'string' }] });
     writer = recordsOf(admin, 'notes');
     const key = await admin.post('/api/v1/api-keys', { name: 'reader', scopes: [{ collection: 'notes', actions: ['read', 'create'] }] });
     assert.equal(key.status, 201, key.text);
+    apiKey = key.body.key as string;
     otherApi = client(basalt.url);
     const asKey = { 'x-api-key': key.body.key as string };
     const keyed = recordsOf(otherApi, 'notes');
@@ -171,6 +175,33 @@ describe('read replicas: records reads on a PostgreSQL streaming standby', { ski
   test('a bad consistency header is refused and named', async () => {
     const response = await other.list({}, { 'x-basalt-consistency': 'linearizable' });
     assertInvalid(response, ['X-Basalt-Consistency']);
+  });
+
+  test('with the read cache on, a miss is filled from the primary, so a paused replica never reaches the cache', async () => {
+    const cachedNode = await startBasalt({ env: { ...env.env, DATABASE_REPLICA_URLS: standby.url(database), BASALT_REPLICA_MAX_LAG_MS: String(MAX_LAG_MS), BASALT_CACHE: 'true' } });
+    try {
+      const cachedWriter = recordsOf(client(cachedNode.url, adminToken), 'notes');
+      const cachedOther = recordsOf(client(cachedNode.url), 'notes');
+      const asKey = { 'x-api-key': apiKey };
+      await until('the replica to serve and be caught up', async () => {
+        const { replica } = await replicaStatus(cachedNode.url);
+        return replica.serving && replica.lagMs! < 1000 ? true : undefined;
+      });
+      await standby.query('SELECT pg_wal_replay_pause()');
+      try {
+        const created = await cachedWriter.add({ text: 'cached while paused' });
+        const miss = await cachedOther.list({ limit: 100 }, asKey);
+        assert.equal(miss.headers.get('x-cache'), 'miss');
+        assert.ok(miss.body.data.some((r: { id: string }) => r.id === created.id), 'the miss read the primary, not the paused replica');
+        const hit = await cachedWriter.list({ limit: 100 });
+        assert.equal(hit.headers.get('x-cache'), 'hit', 'the key reads with its administrator owner’s access: one key space');
+        assert.ok(hit.body.data.some((r: { id: string }) => r.id === created.id), 'the writer finds its write in the cache');
+      } finally {
+        await standby.query('SELECT pg_wal_replay_resume()');
+      }
+    } finally {
+      await cachedNode.stop();
+    }
   });
 
   test('with the replica stopped, reads fall back to the primary and readiness stays up; it serves again once back', async () => {
