@@ -42,7 +42,7 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
 export function maintenanceOptions(options: DataSourceOptions): DataSourceOptions {
   if (options.type !== 'postgres' || !options.extra?.statement_timeout) return options;
   const { statement_timeout: _limit, ...extra } = options.extra as Record<string, unknown>;
-  return { ...options, extra, poolSize: 1 };
+  return { ...options, extra };
 }
 
 export function openEmbedded(config: AppConfig): EmbeddedDatabase | undefined {
