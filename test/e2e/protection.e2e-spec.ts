@@ -8,7 +8,7 @@ import pg from 'pg';
 import { createTestEnvironment, startBasalt, type BasaltProcess, type TestEnvironment } from '../support/basalt';
 import { TEST_DIALECT } from '../support/databases';
 import { make } from '../support/factories';
-import { client, type Client } from '../support/http';
+import { client, type ApiResponse, type Client } from '../support/http';
 import { assertInvalid, assertProblem, createCollection, qs, recordsOf, sleep, type Records } from '../support/records';
 import { SseStream } from '../support/sse';
 
@@ -187,7 +187,7 @@ describe('protection: request deadline, statement timeout, query limits, compres
     assert.equal((await notesApi.ok({ limit: 500 })).data.length, 300);
     assertInvalid(await notesApi.list({ sort: Array.from({ length: 9 }, () => 'rank').join(',') }), ['sort']);
     assertInvalid(await notesApi.list({ fields: Array.from({ length: 101 }, () => 'title').join(',') }), ['fields']);
-    assertInvalid(await notesApi.list({ filter: { title: 'x'.repeat(20_001) } }), ['filter']);
+    assertInvalid(await notesApi.list({ filter: { rank: { $in: Array.from({ length: 501 }, (_, i) => i) } } }), ['filter.rank']);
     assertInvalid(await notesApi.list({ filter: { $or: Array.from({ length: 101 }, (_, i) => ({ rank: i })) } }), ['filter']);
     let nested: Record<string, unknown> = { rank: 1 };
     for (let i = 0; i < 9; i++) nested = { $not: nested };
@@ -218,17 +218,17 @@ describe('protection: request deadline, statement timeout, query limits, compres
     assert.equal(small.headers['content-encoding'], undefined, 'under 1 KiB stays as it is');
     assert.equal(JSON.parse(small.body.toString('utf8')).title, one.title);
 
-    const stream = await new Promise<IncomingHttpHeaders & { status?: number }>((resolve, reject) => {
+    const stream = await new Promise<{ status?: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port: basalt.port, path: '/api/v1/realtime?collections=notes', headers: { ...auth, accept: 'text/event-stream', 'accept-encoding': 'gzip, br' } }, (res) => {
-        resolve({ ...res.headers, status: res.statusCode });
+        resolve({ status: res.statusCode, headers: res.headers });
         res.destroy();
       });
       req.on('error', reject);
       req.end();
     });
     assert.equal(stream.status, 200);
-    assert.match(String(stream['content-type']), /^text\/event-stream/);
-    assert.equal(stream['content-encoding'], undefined, 'an event stream is never compressed');
+    assert.match(String(stream.headers['content-type']), /^text\/event-stream/);
+    assert.equal(stream.headers['content-encoding'], undefined, 'an event stream is never compressed');
   });
 });
 
@@ -262,8 +262,9 @@ describe('protection: the cap on heavy requests', () => {
       slow = recordsOf(admin, 'notes').list({ count: 'true', limit: 1 });
       await until('the slow request holds the heavy slot', async () => (await metric(basalt.url, 'basalt_heavy_requests_in_flight')) === 1);
       const others = recordsOf(admin, 'others');
-      for (const heavy of [others.list({ count: 'true' }), others.list({ limit: 200 }), others.list({ search: 'one' }), admin.get('/api/v1/users/me/export')]) {
-        const answer = await heavy;
+      const heavy: Promise<ApiResponse>[] = [others.list({ count: 'true' }), others.list({ limit: 200 }), others.list({ search: 'one' }), admin.get('/api/v1/users/me/export')];
+      for (const pending of heavy) {
+        const answer = await pending;
         assertProblem(answer, 503, 'overloaded');
         assert.equal(answer.headers.get('retry-after'), '1');
         assert.match(answer.body.detail, /1 slots for heavy requests/);
