@@ -169,10 +169,10 @@ describe('protection: request deadline, statement timeout, query limits, compres
     const unlock = await lockTable(env, 'c_notes');
     try {
       // As many as the pool holds: were the timed-out connections kept, nothing else could run afterwards.
-      const answers = await Promise.all([1, 2, 3].map(() => notesApi.list({ filter: { rank: { $gte: 0 } } })));
+      const answers = await Promise.all([1, 2, 3].map(() => notesApi.list<never>({ filter: { rank: { $gte: 0 } } })));
       for (const answer of answers) {
         assertProblem(answer, 503, 'query-timeout', 'a read that waits on the lock');
-        assert.match(answer.body.detail, /statement timeout/);
+        assert.match((answer as ApiResponse).body.detail, /statement timeout/);
       }
       const other = await recordsOf(admin, 'others').ok();
       assert.equal(other.data.length >= 1, true, 'the pool serves other reads while the lock is still held');
