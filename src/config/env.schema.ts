@@ -374,7 +374,7 @@ export class EnvironmentVariables {
   @Min(0)
   BASALT_STATEMENT_TIMEOUT_MS: number = 30000;
 
-  /** Heavy requests (large or expanded lists, counts, aggregates, searches, exports) served at once per process; default half the pool. */
+  /** Heavy requests (large lists, reverse expansions, counts, aggregates, searches, exports) served at once per process; default half the pool. */
   @Transform(({ value }) => toInt({ value: blankToUndefined({ value }) }))
   @IsOptional()
   @IsInt()

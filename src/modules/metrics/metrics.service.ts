@@ -104,7 +104,7 @@ export class MetricsService implements OnModuleInit {
     const heavy = protection.heavy;
     new Gauge({
       name: 'basalt_heavy_requests_in_flight',
-      help: 'Heavy requests (large or expanded lists, counts, aggregates, searches, exports) being served on this node.',
+      help: 'Heavy requests (large lists, reverse expansions, counts, aggregates, searches, exports) being served on this node.',
       registers,
       collect() {
         this.set(heavy.inFlight);

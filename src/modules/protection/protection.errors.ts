@@ -20,7 +20,7 @@ export class OverloadedError extends DomainError {
       ErrorCode.Overloaded,
       503,
       'Overloaded',
-      `All ${capacity} slots for heavy requests (large or expanded lists, counts, aggregates, searches, exports) are taken; retry after ${retryAfterSeconds} s.`,
+      `All ${capacity} slots for heavy requests (large lists, reverse expansions, counts, aggregates, searches, exports) are taken; retry after ${retryAfterSeconds} s.`,
     );
     this.headers = { 'retry-after': String(retryAfterSeconds) };
   }

@@ -14,14 +14,18 @@ describe('request classes', () => {
     assert.equal(classifyRequest('GET', LIST, { limit: String(HEAVY_LIST_LIMIT), offset: String(HEAVY_LIST_OFFSET), sort: '-created_at', filter: '{"a":1}' }), 'light');
     assert.equal(classifyRequest('GET', LIST, { count: 'false', search: '', expand: '' }), 'light', 'empty or false parameters ask for nothing more');
     assert.equal(classifyRequest('GET', '/api/v1/collections/:name/records/:id', { fields: 'a,b' }), 'light');
+    assert.equal(classifyRequest('GET', LIST, { expand: 'author,author.company', fields: 'title,author.name' }), 'light', 'forward expansions are one lookup by id');
+    assert.equal(classifyRequest('GET', '/api/v1/collections/:name/records/:id', { expand: 'author' }), 'light');
     assert.equal(classifyRequest('GET', undefined, { limit: '500' }), 'light', 'no route matched: a 404');
   });
 
-  test('large, deep, expanded, counted, aggregated or searched lists are heavy, in the trash too', () => {
+  test('large, deep, reverse-expanded, counted, aggregated or searched lists are heavy, in the trash too', () => {
     for (const query of [
       { limit: String(HEAVY_LIST_LIMIT + 1) },
       { offset: String(HEAVY_LIST_OFFSET + 1) },
-      { expand: 'author' },
+      { expand: 'comments_via_article' },
+      { expand: 'author,author.posts_via_author' },
+      { fields: 'title,comments_via_article.body' },
       { count: 'true' },
       { aggregate: 'count' },
       { search: 'granite' },
@@ -31,7 +35,7 @@ describe('request classes', () => {
       assert.equal(classifyRequest('GET', '/api/v1/collections/:name/trash', query), 'heavy', `trash ${JSON.stringify(query)}`);
     }
     assert.equal(classifyRequest('GET', LIST, { limit: ['10', '500'] }), 'heavy', 'a repeated parameter is not taken for small');
-    assert.equal(classifyRequest('GET', '/api/v1/collections/:name/records/:id', { expand: 'author' }), 'heavy');
+    assert.equal(classifyRequest('GET', '/api/v1/collections/:name/records/:id', { expand: 'comments_via_article' }), 'heavy');
   });
 
   test('the account export is heavy; writes are light', () => {
