@@ -12,8 +12,9 @@ import { client, type ApiResponse, type Client } from '../support/http';
 import { assertInvalid, assertProblem, createCollection, qs, recordsOf, sleep, type Records } from '../support/records';
 import { SseStream } from '../support/sse';
 
-const REQUEST_TIMEOUT_MS = 3000;
-const STATEMENT_TIMEOUT_MS = 1000;
+// Long enough that a busy CI machine never hits them by accident (seeding 300 records is one request and one statement).
+const REQUEST_TIMEOUT_MS = 6000;
+const STATEMENT_TIMEOUT_MS = 2000;
 /** A statement waiting on a lock another session holds is slow for as long as the test wants; PGlite has one session and no statement timeout. */
 const NEEDS_SECOND_SESSION = TEST_DIALECT === 'embedded' ? 'the embedded database is one session: nothing can hold a lock against Basalt, and PGlite ignores statement_timeout' : false;
 
