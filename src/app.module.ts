@@ -17,6 +17,7 @@ import { HealthModule } from './modules/health/health.module';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { ProtectionModule } from './modules/protection/protection.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { RateLimitsModule } from './modules/rate-limits/rate-limits.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
@@ -42,6 +43,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         RateLimitsModule,
+        ProtectionModule,
         ApiKeysModule,
         GdprModule,
         CollectionsModule,

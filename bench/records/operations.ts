@@ -12,6 +12,8 @@ export interface Side {
   articleIds: readonly string[];
   /** An existing author, for the measured creates. */
   authorId: string;
+  /** Sent as Accept-Encoding on measured requests: Basalt then compresses bodies from 1 KiB; the baseline never does. */
+  acceptEncoding?: string;
 }
 
 export type OperationKey = 'list' | 'get' | 'create' | 'expand';
@@ -32,7 +34,11 @@ const BASALT_LIST = `${RECORDS}?filter=${PUBLISHED_FILTER}&sort=-published_at&li
 const BASELINE_LIST = `/articles?status=published&limit=${PAGE_SIZE}`;
 
 function headers(side: Side, json: boolean): Record<string, string> {
-  return { ...(side.token ? { authorization: `Bearer ${side.token}` } : {}), ...(json ? { 'content-type': 'application/json' } : {}) };
+  return {
+    ...(side.token ? { authorization: `Bearer ${side.token}` } : {}),
+    ...(json ? { 'content-type': 'application/json' } : {}),
+    ...(side.acceptEncoding ? { 'accept-encoding': side.acceptEncoding } : {}),
+  };
 }
 
 const base = (side: Side): string => `http://${HOST}:${side.port}`;

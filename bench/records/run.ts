@@ -32,7 +32,8 @@ const USAGE = `usage: node --import tsx bench/records/run.ts [options]
   --dist <dir>                  the Basalt build to run (default $BENCH_BASALT_DIST or ./dist)
   --allow-stale                 run a build older than src/ anyway
   --postgres-url <url>          the PostgreSQL server's admin URL (default postgres://postgres@127.0.0.1:5432/postgres)
-  --redis-url <url>             Redis for Basalt (default redis://127.0.0.1:6379)`;
+  --redis-url <url>             Redis for Basalt (default redis://127.0.0.1:6379)
+  --accept-encoding <value>     send this Accept-Encoding on every measured request (default none: nothing is compressed)`;
 
 interface Settings {
   databases: ('postgres' | 'embedded')[];
@@ -44,6 +45,7 @@ interface Settings {
   allowStale: boolean;
   postgresUrl: string;
   redisUrl: string;
+  acceptEncoding?: string;
 }
 
 function settings(): Settings {
@@ -59,6 +61,7 @@ function settings(): Settings {
       'allow-stale': { type: 'boolean', default: false },
       'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      'accept-encoding': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,6 +86,7 @@ function settings(): Settings {
     allowStale: values['allow-stale'] ?? false,
     postgresUrl: values['postgres-url']!,
     redisUrl: values['redis-url']!,
+    acceptEncoding: values['accept-encoding'],
   };
 }
 
@@ -176,8 +180,8 @@ async function runOn(database: 'postgres' | 'embedded', s: Settings): Promise<Da
     // A fresh token: seeding a large embedded database can outlast the default 15 min access-token lifetime.
     token = await login(basalt);
     const sides: Side[] = [
-      { name: 'Basalt', port: basalt.port, token, articleIds: seededBasalt.articleIds, authorId: seededBasalt.authorIds[0] },
-      { name: 'baseline', port: baseline.port, ...baselineSide! },
+      { name: 'Basalt', port: basalt.port, token, articleIds: seededBasalt.articleIds, authorId: seededBasalt.authorIds[0], acceptEncoding: s.acceptEncoding },
+      { name: 'baseline', port: baseline.port, ...baselineSide!, acceptEncoding: s.acceptEncoding },
     ];
     const checks = await checkAnswers(OPERATIONS, sides[0], sides[1], Boolean(databaseUrl));
     for (const line of checks.lines) say(line);

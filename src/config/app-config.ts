@@ -62,6 +62,10 @@ export class AppConfig {
   readonly health: { timeoutMs: number; diskThreshold: number; heapLimitBytes: number };
   /** Alerting: evaluation and snapshot cadence, the HTTP rate window, who hears about every alert, the webhook signing secret. */
   readonly alerts: { evaluationMs: number; snapshotMs: number; rateWindowMs: number; emails: string[]; webhookUrl?: string; webhookSecret?: string };
+  /** Request deadline, database statement limit and the cap on heavy requests at once (0 ms: off); see src/modules/protection. */
+  readonly protection: { requestTimeoutMs: number; statementTimeoutMs: number; heavyConcurrency: number; heavyQueueMs: number };
+  /** Response compression (br, gzip, deflate) of bodies from 1 KiB. */
+  readonly compression: boolean;
 
   constructor(env: EnvironmentVariables, cwd = process.cwd()) {
     this.production = env.NODE_ENV === 'production';
@@ -149,6 +153,14 @@ export class AppConfig {
       webhookUrl: env.BASALT_ALERT_WEBHOOK_URL,
       webhookSecret: env.BASALT_ALERT_WEBHOOK_SECRET,
     };
+    this.protection = {
+      requestTimeoutMs: env.BASALT_REQUEST_TIMEOUT_MS,
+      statementTimeoutMs: env.BASALT_STATEMENT_TIMEOUT_MS,
+      // Half the pool by default: heavy requests never hold every connection, so light ones always find one.
+      heavyConcurrency: env.BASALT_HEAVY_CONCURRENCY ?? Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)),
+      heavyQueueMs: env.BASALT_HEAVY_QUEUE_MS,
+    };
+    this.compression = env.BASALT_COMPRESSION;
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

@@ -399,6 +399,36 @@ export class EnvironmentVariables {
   @Min(100)
   BASALT_HEALTH_TIMEOUT_MS: number = 3000;
 
+  /** A request not answered within this many ms gets a 503 request-timeout problem (0: no deadline). Event streams and health checks are exempt. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_REQUEST_TIMEOUT_MS: number = 30000;
+
+  /** PostgreSQL's statement_timeout on every pooled connection; on MySQL/MariaDB the limit of each record read (0: none). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_STATEMENT_TIMEOUT_MS: number = 30000;
+
+  /** Heavy requests (large lists, reverse expansions, counts, aggregates, searches, exports) served at once per process; default half the pool. */
+  @Transform(({ value }) => toInt({ value: blankToUndefined({ value }) }))
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  BASALT_HEAVY_CONCURRENCY?: number;
+
+  /** How long a heavy request waits for a free slot before a 503 overloaded problem. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  BASALT_HEAVY_QUEUE_MS: number = 1000;
+
+  /** Compress responses of 1 KiB and more (br, gzip, deflate as the client accepts). */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  BASALT_COMPRESSION: boolean = true;
+
   @Transform(toNumber)
   @IsNumber()
   @Min(0.01)

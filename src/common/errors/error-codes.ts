@@ -46,6 +46,9 @@ export const ErrorCode = {
   PreconditionFailed: 'precondition-failed',
   PreconditionRequired: 'precondition-required',
   ServiceUnavailable: 'service-unavailable',
+  RequestTimeout: 'request-timeout',
+  QueryTimeout: 'query-timeout',
+  Overloaded: 'overloaded',
   Internal: 'internal-error',
   HttpError: 'http-error',
 } as const;

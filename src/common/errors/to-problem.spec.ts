@@ -32,3 +32,17 @@ test('anything else is a 500 that reveals nothing', () => {
   assert.equal(unexpected, true);
   assert.doesNotMatch(JSON.stringify(problem), /hunter2/);
 });
+
+test('a statement the database cancelled at its time limit is a 503 query-timeout, on every database', () => {
+  const postgres = Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+  const mariadb = Object.assign(new Error('Query execution was interrupted (max_statement_time exceeded)'), { code: 'ER_STATEMENT_TIMEOUT', errno: 1969 });
+  const mysql = Object.assign(new Error('Query execution was interrupted, maximum statement execution time exceeded'), { code: 'ER_QUERY_TIMEOUT', errno: 3024 });
+  for (const error of [postgres, mariadb, mysql]) {
+    const { problem, unexpected } = toProblem(error);
+    assert.equal(problem.status, 503, error.message);
+    assert.equal(problem.type, 'urn:basalt:problem:query-timeout');
+    assert.equal(unexpected, false);
+  }
+  const cancelled = Object.assign(new Error('canceling statement due to user request'), { code: '57014' });
+  assert.equal(toProblem(cancelled).problem.status, 500, 'a cancel by someone else is not a time limit');
+});

@@ -32,6 +32,18 @@ export function toProblem(error: unknown): ProblemOutcome {
     return { problem: problem(codeForStatus(status), status, detail), unexpected: status >= 500 };
   }
   if (isFastifyClientError(error)) return fromFastify(error);
+  if (isStatementTimeout(error)) {
+    return {
+      problem: problem(
+        ErrorCode.QueryTimeout,
+        503,
+        'A database query ran longer than the statement timeout and was cancelled. Ask for less (a smaller page, fewer expansions, a narrower filter or search) or retry later.',
+        undefined,
+        'Query timed out',
+      ),
+      unexpected: false,
+    };
+  }
   const fastify = error as { statusCode?: number; message?: string };
   if (error instanceof SyntaxError && fastify.statusCode === 400) {
     return { problem: problem(ErrorCode.MalformedBody, 400, `The body is not valid JSON: ${error.message}`), unexpected: false };
@@ -40,6 +52,18 @@ export function toProblem(error: unknown): ProblemOutcome {
     return { problem: problem(codeForStatus(fastify.statusCode), fastify.statusCode, fastify.message), unexpected: false };
   }
   return { problem: problem(ErrorCode.Internal, 500, 'An unexpected error occurred; quote the request id when reporting it.'), unexpected: true };
+}
+
+/**
+ * The database cancelled a statement at its time limit: PostgreSQL's
+ * statement_timeout (57014, which a manual cancel shares, hence the message),
+ * MariaDB's max_statement_time (1969), MySQL's max_execution_time (3024).
+ * TypeORM wraps the driver's error and copies its fields.
+ */
+export function isStatementTimeout(error: unknown): boolean {
+  const candidate = error as { code?: unknown; errno?: unknown; message?: unknown } | undefined;
+  if (candidate?.code === '57014') return typeof candidate.message === 'string' && candidate.message.includes('statement timeout');
+  return candidate?.errno === 1969 || candidate?.errno === 3024;
 }
 
 interface FastifyClientError {

@@ -13,7 +13,14 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
   const common = { synchronize: false, migrationsRun: false, migrations: MIGRATIONS, subscribers: [QueryTimingSubscriber], logging: ['error', 'warn'] as ('error' | 'warn')[] };
   switch (config.database.kind) {
     case 'postgres':
-      return { ...common, type: 'postgres', url: config.database.url, poolSize: config.database.poolSize, extra: { application_name: 'basalt' } };
+      return {
+        ...common,
+        type: 'postgres',
+        url: config.database.url,
+        poolSize: config.database.poolSize,
+        // A startup parameter of every pooled connection: the server cancels a statement past it, and the connection is free again.
+        extra: { application_name: 'basalt', ...(config.protection.statementTimeoutMs > 0 && { statement_timeout: config.protection.statementTimeoutMs }) },
+      };
     case 'mysql':
       return {
         ...common,
@@ -30,6 +37,13 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
       if (!embedded) throw new Error('the embedded database was not opened');
       return { ...common, type: 'postgres', database: 'postgres', driver: embeddedPgDriver(embedded) } as DataSourceOptions;
   }
+}
+
+/** The same options without the statement timeout: migrations may legitimately run for minutes on large tables. */
+export function maintenanceOptions(options: DataSourceOptions): DataSourceOptions {
+  if (options.type !== 'postgres' || !options.extra?.statement_timeout) return options;
+  const { statement_timeout: _limit, ...extra } = options.extra as Record<string, unknown>;
+  return { ...options, extra };
 }
 
 export function openEmbedded(config: AppConfig): EmbeddedDatabase | undefined {

@@ -1,8 +1,8 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AppConfig } from 'src/config/app-config';
-import { dataSourceOptions, openEmbedded } from './data-source-options';
+import { dataSourceOptions, maintenanceOptions, openEmbedded } from './data-source-options';
 import { runMigrations } from './migrations-runner';
 import { ReadReplicas } from './read-replicas';
 
@@ -21,13 +21,25 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config, openEmbedded(config)), autoLoadEntities: true, retryAttempts: 0 }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
-            const applied = await runMigrations(dataSource, kindOf(dataSource));
+            const applied = await migrate(dataSource, options!);
             if (applied.length > 0) new Logger('Database').log(`applied migrations: ${applied.join(', ')}`);
             return dataSource;
           },
         }),
       ],
     };
+  }
+}
+
+/** On a connection of its own when the pool's connections carry a statement timeout. */
+async function migrate(dataSource: DataSource, options: DataSourceOptions): Promise<string[]> {
+  const maintenance = maintenanceOptions(options);
+  if (maintenance === options) return runMigrations(dataSource, kindOf(dataSource));
+  const unlimited = await new DataSource(maintenance).initialize();
+  try {
+    return await runMigrations(unlimited, kindOf(unlimited));
+  } finally {
+    await unlimited.destroy();
   }
 }
 

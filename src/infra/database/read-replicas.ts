@@ -74,7 +74,14 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     const { urls, maxLagMs } = config.database.replicas;
     this.maxLagMs = maxLagMs;
     this.replicas = urls.map((url) => {
-      const pool = new pg.Pool({ connectionString: url, max: config.database.poolSize, application_name: 'basalt-replica', connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+      const statementTimeout = config.protection.statementTimeoutMs;
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: config.database.poolSize,
+        application_name: 'basalt-replica',
+        connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+        ...(statementTimeout > 0 && { statement_timeout: statementTimeout }),
+      });
       // A replica going away must not crash the process: the probe marks it down.
       pool.on('error', () => undefined);
       return { name: replicaName(url), pool, up: false, caughtUpTo: undefined };

@@ -1,3 +1,4 @@
+import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import { Logger, RequestMethod, VersioningType } from '@nestjs/common';
@@ -9,6 +10,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from 'src/app.module';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
+import { ProtectionService } from 'src/modules/protection/protection.service';
 import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
 import type { RedisConnection } from 'src/infra/queue/redis-connection';
@@ -16,6 +18,20 @@ import { requestIdFor } from './request-id';
 import { securityHeaders } from './security-headers';
 
 export const API_PREFIX = 'api';
+/**
+ * Node's own socket limits, against clients that hold connections open
+ * (slowloris): the whole request (headers and body) must arrive within
+ * RECEIVE_TIMEOUT_MS, its headers within HEADERS_TIMEOUT_MS. An idle
+ * keep-alive connection closes after KEEP_ALIVE_TIMEOUT_MS, longer than the
+ * 60 s idle timeout of common load balancers so they never reuse a socket
+ * Basalt is closing. No socket inactivity timeout: an event stream is quiet
+ * between heartbeats.
+ */
+const RECEIVE_TIMEOUT_MS = 60_000;
+const HEADERS_TIMEOUT_MS = 20_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** Smaller bodies gain too little from compression to pay for it. */
+const COMPRESSION_THRESHOLD_BYTES = 1024;
 const DOCS_JSON = 'docs/openapi.json';
 
 /**
@@ -32,6 +48,10 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
     // (Fastify accepts a hop count at run time; its types only miss it.)
     trustProxy: config.trustProxy as boolean | string | string[],
     forceCloseConnections: 'idle',
+    requestTimeout: RECEIVE_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: 0,
+    http: { headersTimeout: HEADERS_TIMEOUT_MS },
     return503OnClosing: true,
     // Errors Fastify's router raises itself (a URL or parameter too long, a malformed URL) are problems too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(error, request, reply, new Logger('Errors')),
@@ -42,6 +62,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
 
   const fastify = app.getHttpAdapter().getInstance();
   app.get(MetricsService).instrument(fastify);
+  app.get(ProtectionService).installDeadline(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
@@ -50,6 +71,11 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
   });
   if (config.http.corsOrigins) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true, exposedHeaders: ['x-request-id', 'etag', 'retry-after'] });
+  }
+  if (config.compression) {
+    // Event streams are never compressed (the plugin skips text/event-stream, and they bypass replies anyway);
+    // request bodies are not inflated, so bodyLimit keeps bounding what a request costs.
+    await app.register(compress, { threshold: COMPRESSION_THRESHOLD_BYTES, encodings: ['br', 'gzip', 'deflate'], globalDecompression: false });
   }
   await app.register(multipart, { limits: { fileSize: config.http.bodyLimit } });
 

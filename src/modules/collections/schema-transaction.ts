@@ -23,7 +23,11 @@ export async function inSchemaTransaction<T>(dataSource: DataSource, dialect: Di
     }
     await runner.startTransaction();
     try {
-      if (dialect === 'postgres') await runner.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      if (dialect === 'postgres') {
+        // DDL on a large table (an index, a column with a default) may take longer than a request's statement timeout.
+        await runner.query('SET LOCAL statement_timeout = 0');
+        await runner.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      }
       const result = await work(runner);
       await runner.commitTransaction();
       return result;

@@ -12,6 +12,7 @@ import { queryDuration } from 'src/infra/database/query-timings';
 import { QueueName } from 'src/infra/queue/queue-names';
 import { OutboxService } from 'src/modules/outbox/outbox.service';
 import { cacheErrors, cacheInvalidations, cacheRequests } from 'src/modules/read-cache/cache-metrics';
+import { ProtectionService } from 'src/modules/protection/protection.service';
 import { RealtimeHub } from 'src/modules/realtime/realtime-hub.service';
 
 const STARTED = Symbol('metricsStarted');
@@ -67,6 +68,7 @@ export class MetricsService implements OnModuleInit {
     private readonly outbox: OutboxService,
     hub: RealtimeHub,
     replicas: ReadReplicas,
+    protection: ProtectionService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'basalt_' });
     this.registry.registerMetric(queryDuration);
@@ -132,6 +134,41 @@ export class MetricsService implements OnModuleInit {
       registers,
       collect() {
         this.set(hub.size);
+      },
+    });
+    const heavy = protection.heavy;
+    new Gauge({
+      name: 'basalt_heavy_requests_in_flight',
+      help: 'Heavy requests (large lists, reverse expansions, counts, aggregates, searches, exports) being served on this node.',
+      registers,
+      collect() {
+        this.set(heavy.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'basalt_heavy_requests_queued',
+      help: 'Heavy requests waiting for a slot on this node.',
+      registers,
+      collect() {
+        this.set(heavy.queued);
+      },
+    });
+    new Counter({
+      name: 'basalt_heavy_requests_rejected_total',
+      help: 'Heavy requests refused with 503 overloaded because every slot stayed taken.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(heavy.rejected);
+      },
+    });
+    new Counter({
+      name: 'basalt_request_timeouts_total',
+      help: 'Requests answered with 503 request-timeout because they ran past BASALT_REQUEST_TIMEOUT_MS.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(protection.timeouts);
       },
     });
     const relay = this.outbox;

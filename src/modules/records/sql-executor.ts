@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { isStatementTimeout } from 'src/common/errors/to-problem';
 import { dialectOf, type SqlDialect } from 'src/infra/database/dialect';
 import { ReadReplicas, type ReadConsistency, type Replica } from 'src/infra/database/read-replicas';
 import { timed } from 'src/infra/database/query-timings';
+import { mysqlReadTimeLimit, type ReadTimeLimit } from 'src/infra/database/read-time-limit';
+import { AppConfig } from 'src/config/app-config';
 
 export interface SqlResult<T = Record<string, unknown>> {
   rows: T[];
@@ -30,22 +33,29 @@ interface PgPool {
  * database, whose pool speaks the same interface) it goes straight to the pool
  * TypeORM's driver holds, as named prepared statements: PostgreSQL parses and
  * plans each shape once per connection instead of on every request. MySQL
- * goes through TypeORM's query path.
+ * goes through TypeORM's query path, each read bounded by the statement
+ * timeout on its own (PostgreSQL's pool connections carry it).
  *
  * Writes, transactions and the reads inside them use the primary; the
  * records routes' own reads may use a streaming replica (`reading`).
  */
 @Injectable()
-export class SqlExecutor implements SqlRunner {
+export class SqlExecutor implements SqlRunner, OnModuleInit {
   readonly dialect: SqlDialect;
   private readonly pool?: PgPool;
+  private limitRead: ReadTimeLimit = (sql) => sql;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly replicas: ReadReplicas,
+    private readonly config: AppConfig,
   ) {
     this.dialect = dialectOf(dataSource);
     if (this.dialect === 'postgres') this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (this.dialect === 'mysql') this.limitRead = await mysqlReadTimeLimit(this.dataSource, this.config.protection.statementTimeoutMs);
   }
 
   async run<T>(name: string, sql: string, params: unknown[]): Promise<SqlResult<T>> {
@@ -54,7 +64,7 @@ export class SqlExecutor implements SqlRunner {
       const result = await timed(kind, this.pool.query({ name, text: sql, values: params }));
       return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
     }
-    return timed(kind, this.mysql<T>(this.dataSource, sql, params));
+    return timed(kind, this.mysql<T>(this.dataSource, kind === 'read' ? this.limitRead(sql) : sql, params));
   }
 
   /**
@@ -73,6 +83,8 @@ export class SqlExecutor implements SqlRunner {
       const result = await timed('read', replica.pool.query({ name, text: sql, values: params }));
       return { rows: result.rows as T[], affected: result.rowCount ?? 0 };
     } catch (error) {
+      // A statement past its time limit would be as slow on the primary: the caller gets the timeout.
+      if (isStatementTimeout(error)) throw error;
       // Down, cut off, cancelled by replay, or behind on a schema change: the primary answers.
       this.replicas.failed(replica, error);
       return this.run<T>(name, sql, params);
