@@ -11,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from 'src/app.module';
 import { MetricsService } from 'src/modules/metrics/metrics.service';
 import { ProtectionService } from 'src/modules/protection/protection.service';
+import { ReadYourWrites } from 'src/modules/records/read-consistency';
 import { OpenApiService } from 'src/modules/openapi/openapi.service';
 import type { AppConfig } from 'src/config/app-config';
 import type { RedisConnection } from 'src/infra/queue/redis-connection';
@@ -63,6 +64,7 @@ export async function createHttpApp(config: AppConfig, redis: RedisConnection): 
   const fastify = app.getHttpAdapter().getInstance();
   app.get(MetricsService).instrument(fastify);
   app.get(ProtectionService).installDeadline(fastify);
+  app.get(ReadYourWrites).install(fastify);
   const headers = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);

@@ -1,15 +1,13 @@
-import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
 import { CurrentUser, type AuthUser } from 'src/common/decorators/current-user.decorator';
 import { BatchService } from './batch.service';
-import { ReadYourWrites } from './read-consistency';
 import { BatchDto, BatchResponse } from './dto/batch.dto';
 
 @ApiTags('records')
 @ApiBearerAuth()
 @ApiKeyAccess('batch')
-@UseInterceptors(ReadYourWrites)
 @Controller({ path: 'batch', version: '1' })
 export class BatchController {
   constructor(private readonly batch: BatchService) {}

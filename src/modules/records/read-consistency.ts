@@ -1,6 +1,5 @@
-import { Injectable, createParamDecorator, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { finalize, type Observable } from 'rxjs';
+import { Injectable, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthUser } from 'src/common/decorators/current-user.decorator';
 import { ValidationFailedError } from 'src/common/errors/domain.error';
 import { ReadReplicas, type ReadConsistency } from 'src/infra/database/read-replicas';
@@ -32,17 +31,24 @@ export const Consistency = createParamDecorator((_data: unknown, context: Execut
   return { session: sessionOf(request), strong: value === 'strong' };
 });
 
+/** The routes that write records: creates, updates, deletes, trash restore and purge, and batches. */
+const RECORD_WRITES = /^\/api\/v\d+\/(?:collections\/:name\/(?:records|trash)|batch)/;
+
 /**
- * Marks the caller of a write route as a recent writer once the request
- * finished (committed or not), so their next reads see what they wrote.
+ * Marks the caller of a record write as a recent writer once the handler
+ * finished (committed or not), before the answer goes out, so their next
+ * reads see what they wrote. A Fastify hook rather than a Nest interceptor:
+ * an interceptor on the records routes would cost every read too.
  */
 @Injectable()
-export class ReadYourWrites implements NestInterceptor {
+export class ReadYourWrites {
   constructor(private readonly replicas: ReadReplicas) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<Request>();
-    if (request.method === 'GET' || request.method === 'HEAD') return next.handle();
-    return next.handle().pipe(finalize(() => this.replicas.wrote(sessionOf(request))));
+  install(fastify: FastifyInstance): void {
+    if (!this.replicas.configured) return;
+    fastify.addHook('onSend', (request, _reply, payload, done) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && RECORD_WRITES.test(request.routeOptions.url ?? '')) this.replicas.wrote(sessionOf(request as Request));
+      done(null, payload);
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiKeyAccess } from 'src/common/decorators/api-key-access.decorator';
@@ -8,7 +8,7 @@ import { Roles } from 'src/common/decorators/roles.decorator';
 import type { ReadConsistency } from 'src/infra/database/read-replicas';
 import { CachedReads, type ReadAnswer } from './cached-reads';
 import { notModified, parseIfMatch, recordEtag } from './etag';
-import { Consistency, ReadYourWrites } from './read-consistency';
+import { Consistency } from './read-consistency';
 import type { RawQuery } from './records.reader';
 import { RecordsService, type RecordData } from './records.service';
 
@@ -24,7 +24,6 @@ import { RecordsService, type RecordData } from './records.service';
  * writes (ReadYourWrites); `X-Basalt-Consistency: strong` reads the primary.
  */
 @ApiExcludeController()
-@UseInterceptors(ReadYourWrites)
 @ApiKeyAccess('records')
 @Controller({ path: 'collections/:name', version: '1' })
 export class RecordsController {

@@ -6,6 +6,7 @@ import { ReadCacheModule } from 'src/modules/read-cache/read-cache.module';
 import { BatchController } from './batch.controller';
 import { BatchService } from './batch.service';
 import { CachedReads } from './cached-reads';
+import { ReadYourWrites } from './read-consistency';
 import { RecordAccess } from './record-access';
 import { RecordValidator } from './record-validator';
 import { RecordVisibility } from './record-visibility';
@@ -17,7 +18,7 @@ import { SqlExecutor } from './sql-executor';
 @Module({
   imports: [CollectionsModule, AccessModule, OutboxModule, ReadCacheModule],
   controllers: [RecordsController, BatchController],
-  providers: [CachedReads, RecordAccess, RecordVisibility, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
-  exports: [RecordsService, RecordsReader, RecordVisibility],
+  providers: [ReadYourWrites, CachedReads, RecordAccess, RecordVisibility, RecordsService, RecordsReader, BatchService, SqlExecutor, { provide: RecordValidator, useValue: new RecordValidator() }],
+  exports: [RecordsService, RecordsReader, RecordVisibility, ReadYourWrites],
 })
 export class RecordsModule {}
