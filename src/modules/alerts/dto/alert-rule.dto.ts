@@ -1,3 +1,4 @@
+import { PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PageQueryDto } from 'src/common/pagination/page-query.dto';
 import { QUEUE_NAMES } from 'src/infra/queue/queue-names';
@@ -72,65 +73,7 @@ export class CreateAlertRuleDto {
 }
 
 /** Any field of a rule; `enabled: false` silences it (a firing rule goes back to inactive without a notification). */
-export class UpdateAlertRuleDto {
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name?: string;
-
-  @IsOptional()
-  @IsIn(ALERT_METRIC_NAMES)
-  metric?: AlertMetric;
-
-  /** null: every queue. */
-  @IsOptional()
-  @IsIn(QUEUE_NAMES)
-  queue?: string | null;
-
-  @IsOptional()
-  @IsIn(ALERT_OPERATORS)
-  operator?: AlertOperator;
-
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  threshold?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(DAY_SECONDS)
-  forSeconds?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(DAY_SECONDS)
-  resolveSeconds?: number;
-
-  @IsOptional()
-  @IsIn(ALERT_SEVERITIES)
-  severity?: AlertSeverity;
-
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @ArrayUnique()
-  @IsString({ each: true })
-  @MaxLength(2048, { each: true })
-  webhooks?: string[];
-
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @ArrayUnique()
-  @IsEmail({}, { each: true })
-  emails?: string[];
-}
+export class UpdateAlertRuleDto extends PartialType(CreateAlertRuleDto) {}
 
 export class AlertEventsQueryDto extends PageQueryDto {
   /** Only this rule's events. */
