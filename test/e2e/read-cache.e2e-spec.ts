@@ -263,6 +263,20 @@ describe('read cache', () => {
       assert.deepEqual(titles(await there.list()), ['one', 'three', 'two'], 'the writing node');
     });
   });
+
+  test('account erasure: the owned records it deletes leave the cache at once', async () => {
+    const api = client(basalt.url);
+    await createCollection(admin, { name: 'diaries', ownerField: 'owner', fields: [{ name: 'title', type: 'string', required: true }, { name: 'owner', type: 'uuid' }] });
+    const leaving = await make.user(api);
+    const diaries = recordsOf(admin, 'diaries');
+    await diaries.add({ title: 'mine', owner: leaving.user.id });
+    await diaries.add({ title: 'someone else', owner: idA });
+    assert.deepEqual(titles(await warm(diaries)), ['mine', 'someone else']);
+    assert.equal((await api.request('DELETE', '/api/v1/users/me', { token: leaving.accessToken, body: { password: leaving.password } })).status, 204);
+    const afterErasure = await diaries.list({});
+    assert.equal(afterErasure.headers.get('x-cache'), 'miss');
+    assert.deepEqual(titles(afterErasure), ['someone else']);
+  });
 });
 
 describe('read cache while Redis is away', () => {

@@ -140,15 +140,6 @@ export class ReadCache implements OnApplicationShutdown {
   }
 
   /**
-   * After a write that appends no outbox events committed (account erasure's
-   * deletes and anonymisation of owned records): bumps, leaving the relay
-   * nothing to skip. Rejects when Redis does not answer.
-   */
-  async invalidate(collections: readonly string[]): Promise<void> {
-    await this.bump(collections, 'write');
-  }
-
-  /**
    * The relay's backstop, for the events of a batch about to be published:
    * bumps the collections whose events no writer of this node bumped for
    * (a writer that died between its commit and its bump, or whose bump

@@ -95,8 +95,8 @@ export class GdprService {
     await this.revocations.userCutOff(user.id);
     await this.revocations.sessionsEnded(sessionIds);
     await this.apiKeys.deleted(apiKeyIds);
-    // These record changes append no events, so nothing else tells the read cache; Redis away, its TTL bounds them.
-    await this.cache.invalidate(records.filter((r) => r.count > 0).map((r) => r.collection)).catch(() => undefined);
+    // As a record write does: one generation bump per event appended (one per record), before answering; Redis away, the relay bumps.
+    await this.cache.bumpWritten(records.flatMap((r) => Array<string>(r.count).fill(r.collection))).catch(() => undefined);
     const summary = records.map((r) => `${r.count} ${r.action} in ${r.collection}`).join(', ');
     this.logger.log(`account ${user.id} erased (${mode})${summary ? `; records: ${summary}` : ''}`);
   }
